@@ -1,0 +1,45 @@
+"""Render exported events as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["CSV_COLUMNS", "events_to_csv"]
+
+CSV_COLUMNS = (
+    "id",
+    "timestamp",
+    "error_group_id",
+    "level",
+    "message",
+    "code",
+    "exception_type",
+    "environment",
+    "release",
+    "user_id",
+    "tags",
+    "fingerprint",
+)
+
+
+def _row(event: dict[str, Any]) -> list[str]:
+    exception = event.get("exception")
+    values: dict[str, Any] = {
+        **event,
+        "exception_type": exception["type"] if exception else None,
+        "tags": json.dumps(event["tags"], sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    }
+    return ["" if values[column] is None else str(values[column]) for column in CSV_COLUMNS]
+
+
+def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
+    """Return a header row plus one row per ErrorEvent, CRLF-terminated, quoted as needed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_row(event) for event in events)
+    return buffer.getvalue()

@@ -1,0 +1,134 @@
+"""A tenant's events in capture order, with inverted indexes for filtered, newest-first walks."""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+
+from .filters import Condition, SearchToken
+from .model import Event
+
+__all__ = ["EventIndex"]
+
+_COMPACT_MIN_DEAD = 1024
+
+
+class EventIndex:
+    """Events by sequence and id, plus ascending sequence lists per (field, value), deleted lazily."""
+
+    def __init__(self) -> None:
+        self.events: dict[int, Event] = {}
+        self.by_id: dict[str, Event] = {}
+        # Ascending sequences; entries before `_head` are purged, removed ones stay until compaction.
+        self._order: list[int] = []
+        self._head = 0
+        self._fields: dict[str, dict[str, list[int]]] = {}
+        self._dead = 0
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def add(self, event: Event) -> None:
+        """File a new event, which must have the highest sequence so far."""
+        self.events[event.seq] = event
+        self.by_id[event.id] = event
+        self._order.append(event.seq)
+        self._postings("error_group_id", event.group_id).append(event.seq)
+        for name, value in event.index_keys():
+            self._postings(name, value).append(event.seq)
+
+    def _postings(self, name: str, value: str) -> list[int]:
+        return self._fields.setdefault(name, {}).setdefault(value, [])
+
+    def remove(self, event: Event) -> None:
+        """Forget an event; index entries pointing at it are skipped until the next compaction."""
+        del self.events[event.seq]
+        del self.by_id[event.id]
+        self._dead += 1
+        if self._dead >= _COMPACT_MIN_DEAD and self._dead > len(self.events):
+            self._compact()
+
+    def _compact(self) -> None:
+        live = self.events
+        self._order = [seq for seq in self._order[self._head :] if seq in live]
+        self._head = 0
+        for name in list(self._fields):
+            values = self._fields[name]
+            for value in list(values):
+                kept = [seq for seq in values[value] if seq in live]
+                if kept:
+                    values[value] = kept
+                else:
+                    del values[value]
+            if not values:
+                del self._fields[name]
+        self._dead = 0
+
+    def oldest_first(self) -> Iterator[Event]:
+        """Yield stored events oldest first (the purge walk), dropping dead entries at the front."""
+        while self._head < len(self._order) and self._order[self._head] not in self.events:
+            self._head += 1
+        for position in range(self._head, len(self._order)):
+            event = self.events.get(self._order[position])
+            if event is not None:
+                yield event
+
+    def resolve(self, token: SearchToken) -> Condition:
+        """Turn a case-insensitive search token into the exact stored (field, value) pairs it matches."""
+        if token.key in ("status", "error_group_id", "level", "environment"):
+            return frozenset((token.key, value) for value in token.values)
+        names = (
+            [name for name in self._fields if name.startswith("tags.") and name[5:].casefold() == token.key[5:]]
+            if token.key.startswith("tags.")
+            else [token.key]
+        )
+        wanted = set(token.values)
+        return frozenset(
+            (name, value)
+            for name in names
+            for value in self._fields.get(name, {})
+            if value.casefold() in wanted
+        )
+
+    def newest_first(self, conditions: Iterable[Condition], before: int | None) -> Iterator[Event]:
+        """Yield candidate events newest first (sequence below `before`), from the smallest usable index.
+
+        Candidates still have to be checked against the full query; this only narrows the walk.
+        """
+        best: list[list[int]] | None = None
+        best_size = len(self._order) - self._head
+        for condition in conditions:
+            if any(name == "status" for name, _ in condition):
+                continue
+            lists = [self._fields.get(name, {}).get(value, []) for name, value in condition]
+            size = sum(len(postings) for postings in lists)
+            if size < best_size:
+                best, best_size = lists, size
+        if best is None:
+            yield from self._live(_descending(self._order, before, self._head))
+        elif len(best) == 1:
+            yield from self._live(_descending(best[0], before, 0))
+        else:
+            merged = heapq.merge(*(_descending(postings, before, 0) for postings in best), reverse=True)
+            yield from self._live(_distinct(merged))
+
+    def _live(self, seqs: Iterable[int]) -> Iterator[Event]:
+        for seq in seqs:
+            event = self.events.get(seq)
+            if event is not None:
+                yield event
+
+
+def _descending(postings: list[int], before: int | None, lo: int) -> Iterator[int]:
+    stop = len(postings) if before is None else bisect_left(postings, before, lo=lo)
+    for position in range(stop - 1, lo - 1, -1):
+        yield postings[position]
+
+
+def _distinct(seqs: Iterable[int]) -> Iterator[int]:
+    previous: int | None = None
+    for seq in seqs:
+        if seq != previous:
+            yield seq
+        previous = seq

@@ -1,0 +1,227 @@
+"""Stored events and error groups, with aggregates kept exact as events come and go."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .capture import CaptureInput
+from .clock import hour_start, iso_ms
+
+__all__ = ["INDEXED_FIELDS", "Event", "Group"]
+
+# Event fields with an inverted index (plus one per tag name, as "tags.<name>").
+INDEXED_FIELDS = ("level", "environment", "release", "user_id", "code")
+TOP_TAG_VALUES = 10
+HOURLY_BUCKETS = 24
+
+
+@dataclass(slots=True, eq=False)
+class Event:
+    """One immutable captured event; `doc` is its wire form, built once."""
+
+    seq: int
+    id: str
+    group_id: str
+    ts: datetime
+    level: str
+    environment: str | None
+    release: str | None
+    user_id: str | None
+    code: str | None
+    tags: dict[str, str]
+    haystack: tuple[str, ...]
+    doc: dict[str, Any]
+
+    @classmethod
+    def create(
+        cls, *, seq: int, event_id: str, group_id: str, ts: datetime, data: CaptureInput, fingerprint: str
+    ) -> Event:
+        """Build the stored event and its wire document from validated capture input."""
+        exception = (
+            None
+            if data.exception_type is None
+            else {
+                "type": data.exception_type,
+                "message": data.exception_message,
+                "stacktrace": data.exception_stacktrace,
+            }
+        )
+        doc: dict[str, Any] = {
+            "id": event_id,
+            "error_group_id": group_id,
+            "timestamp": iso_ms(ts),
+            "level": data.level,
+            "message": data.message,
+            "code": data.code,
+            "exception": exception,
+            "stack": data.stack,
+            "tags": dict(data.tags),
+            "user_id": data.user_id,
+            "release": data.release,
+            "environment": data.environment,
+            "fingerprint": fingerprint,
+            "source": data.source,
+        }
+        searchable = [data.message, data.exception_type, data.exception_message, data.code, *data.tags.values()]
+        return cls(
+            seq=seq,
+            id=event_id,
+            group_id=group_id,
+            ts=ts,
+            level=data.level,
+            environment=data.environment,
+            release=data.release,
+            user_id=data.user_id,
+            code=data.code,
+            tags=dict(data.tags),
+            haystack=tuple(text.casefold() for text in searchable if text),
+            doc=doc,
+        )
+
+    def value_of(self, name: str) -> str | None:
+        """Return the value of an indexed field (``tags.<k>`` included) or ``error_group_id``."""
+        if name.startswith("tags."):
+            return self.tags.get(name[5:])
+        if name == "error_group_id":
+            return self.group_id
+        value: str | None = getattr(self, name)
+        return value
+
+    def index_keys(self) -> Iterator[tuple[str, str]]:
+        """Yield the (field, value) pairs this event is filed under in the inverted indexes."""
+        for name in INDEXED_FIELDS:
+            value: str | None = getattr(self, name)
+            if value is not None:
+                yield name, value
+        for key, value in self.tags.items():
+            yield f"tags.{key}", value
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    """An error group: its status and counters over exactly the events it still stores."""
+
+    id: str
+    fingerprint: str
+    title: str
+    exception_type: str | None
+    status: str = "unresolved"
+    substatus: str | None = "new"
+    # Oldest first; the retention purge only ever removes from the front, so a head offset
+    # makes that O(1) while keeping the list bisectable for keyset paging.
+    events: list[Event] = field(default_factory=list)
+    head: int = 0
+    users: Counter[str] = field(default_factory=Counter)
+    tags: dict[str, Counter[str]] = field(default_factory=dict)
+    environments: Counter[str] = field(default_factory=Counter)
+    releases: Counter[str] = field(default_factory=Counter)
+    hourly: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        """Return the number of stored events."""
+        return len(self.events) - self.head
+
+    @property
+    def oldest(self) -> Event:
+        """Return the oldest stored event."""
+        return self.events[self.head]
+
+    @property
+    def latest(self) -> Event:
+        """Return the newest stored event."""
+        return self.events[-1]
+
+    def add(self, event: Event) -> None:
+        """Count a newly captured event (always the newest)."""
+        self.events.append(event)
+        self._tally(event, 1)
+
+    def pop_oldest(self) -> Event:
+        """Remove and return the oldest stored event, un-counting it."""
+        event = self.events[self.head]
+        self.head += 1
+        if self.head > 64 and self.head * 2 > len(self.events):
+            del self.events[: self.head]
+            self.head = 0
+        self._tally(event, -1)
+        return event
+
+    def _tally(self, event: Event, delta: int) -> None:
+        _bump(self.hourly, hour_start(event.ts), delta)
+        if event.user_id is not None:
+            _bump(self.users, event.user_id, delta)
+        if event.environment is not None:
+            _bump(self.environments, event.environment, delta)
+        if event.release is not None:
+            _bump(self.releases, event.release, delta)
+        for key, value in event.tags.items():
+            counter = self.tags.setdefault(key, Counter())
+            _bump(counter, value, delta)
+            if not counter:
+                del self.tags[key]
+
+    def events_before(self, seq: int | None) -> Iterator[Event]:
+        """Yield stored events newest first, only those with a sequence below `seq` when given."""
+        stop = len(self.events) if seq is None else bisect_left(self.events, seq, lo=self.head, key=_seq_of)
+        for position in range(stop - 1, self.head - 1, -1):
+            yield self.events[position]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the ErrorGroup wire document."""
+        latest = self.latest
+        return {
+            "id": self.id,
+            "title": self.title,
+            "fingerprint": self.fingerprint,
+            "status": self.status,
+            "substatus": self.substatus,
+            "level": latest.level,
+            "count": self.count,
+            "user_count": len(self.users),
+            "first_seen": iso_ms(self.oldest.ts),
+            "last_seen": iso_ms(latest.ts),
+            "exception_type": self.exception_type,
+            "latest_event_id": latest.id,
+        }
+
+    def detail_json(self, now: datetime) -> dict[str, Any]:
+        """Return the ErrorGroupDetail wire document, with hourly buckets ending at `now`'s hour."""
+        doc = self.as_json()
+        doc["tags"] = [
+            {
+                "key": key,
+                "total": sum(counter.values()),
+                "top_values": [
+                    {"value": value, "count": count}
+                    for value, count in sorted(counter.items(), key=lambda item: (-item[1], item[0]))[
+                        :TOP_TAG_VALUES
+                    ]
+                ],
+            }
+            for key, counter in sorted(self.tags.items())
+        ]
+        doc["environments"] = sorted(self.environments)
+        doc["releases"] = sorted(self.releases)
+        current = hour_start(now)
+        doc["hourly"] = [
+            {"hour": iso_ms(datetime.fromtimestamp(hour * 3600, UTC)), "count": self.hourly.get(hour, 0)}
+            for hour in range(current - HOURLY_BUCKETS + 1, current + 1)
+        ]
+        doc["latest_event"] = self.latest.doc if self.count else None
+        return doc
+
+
+def _seq_of(event: Event) -> int:
+    return event.seq
+
+
+def _bump(counter: Counter[Any], key: Any, delta: int) -> None:
+    counter[key] += delta
+    if counter[key] <= 0:
+        del counter[key]
