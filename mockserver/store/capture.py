@@ -99,12 +99,10 @@ def parse_capture(body: Mapping[str, Any], source: str) -> CaptureInput:
         raise InvalidInput("body", "type", "must be a JSON object")
     if source not in SOURCES:
         raise InvalidInput("source", "enum", f"must be one of {', '.join(SOURCES)}")
-    common = {
-        "tags": _tags(body),
-        "user_id": _optional_str(body, "user_id"),
-        "release": _optional_str(body, "release"),
-        "environment": _enum(body, "environment", ENVIRONMENTS, None),
-    }
+    tags = _tags(body)
+    user_id = _optional_str(body, "user_id")
+    release = _optional_str(body, "release")
+    environment = _enum(body, "environment", ENVIRONMENTS, None)
     if source == "message":
         text = body.get("text")
         if text is None:
@@ -120,23 +118,31 @@ def parse_capture(body: Mapping[str, Any], source: str) -> CaptureInput:
             exception_message=None,
             exception_stacktrace=None,
             stack=None,
+            tags=tags,
+            user_id=user_id,
+            release=release,
+            environment=environment,
             fingerprint=None,
-            **common,
         )
     message = _optional_str(body, "message")
     exc_type, exc_message, exc_stacktrace = _exception(body)
     if message is None and exc_type is None:
         raise InvalidInput("message", "required", "at least one of message or exception is required")
     body_stack = _optional_str(body, "stack")
+    if message is None:
+        message = exc_message if exc_message is not None else exc_type or ""
     return CaptureInput(
         source="capture",
-        message=message if message is not None else exc_message if exc_message is not None else exc_type or "",
+        message=message,
         level=_enum(body, "level", LEVELS, "error") or "error",
         code=_optional_str(body, "code"),
         exception_type=exc_type,
         exception_message=exc_message,
         exception_stacktrace=exc_stacktrace,
         stack=body_stack if body_stack is not None else exc_stacktrace,
+        tags=tags,
+        user_id=user_id,
+        release=release,
+        environment=environment,
         fingerprint=_fingerprint(body),
-        **common,
     )

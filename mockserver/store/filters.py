@@ -10,11 +10,11 @@ from typing import Any
 from .capture import ENVIRONMENTS, LEVELS
 from .clock import parse_iso
 from .errors import InvalidInput
+from .lifecycle import STATUSES
 from .model import Event
 
 __all__ = ["STATUSES", "EventQuery", "SearchToken", "parse_filter", "parse_search", "tokenize"]
 
-STATUSES = ("unresolved", "resolved", "ignored")
 EQUALITY_KEYS = ("level", "environment", "release", "user_id", "code", "error_group_id", "status")
 TIME_KEYS = ("since", "until")
 _ENUMS: dict[str, tuple[str, ...]] = {"level": LEVELS, "environment": ENVIRONMENTS, "status": STATUSES}
@@ -88,7 +88,7 @@ def parse_filter(raw: Mapping[str, Any] | None) -> EventQuery:
             when = parse_iso(value)
             if when is None:
                 raise InvalidInput(field, "datetime", "must be an ISO-8601 datetime with a timezone")
-            query = replace(query, **{key: when})
+            query = replace(query, since=when) if key == "since" else replace(query, until=when)
             continue
         values = _string_values(value, field)
         allowed = _ENUMS.get(key)
@@ -119,23 +119,30 @@ class SearchToken:
 
 
 def tokenize(q: str) -> list[tuple[str | None, str]]:
-    """Split on whitespace honouring double quotes; return (unquoted key before ':', rest) pairs."""
+    """Split on whitespace honouring double quotes and ``key:[a, b]``; return (key, rest) pairs.
+
+    The key is the text before the first unquoted ``:`` (None when there is none).
+    """
     tokens: list[tuple[str | None, str]] = []
     chars: list[str] = []
     colon: int | None = None
-    quoted = in_quotes = False
-    for char in [*q, " "]:
+    quoted = in_quotes = in_list = False
+    for char in [*q, None]:
         if char == '"':
             in_quotes = not in_quotes
             quoted = True
-        elif char.isspace() and not in_quotes:
+        elif char is None or (char.isspace() and not in_quotes and not in_list):
             if chars or quoted:
                 text = "".join(chars)
                 tokens.append((None, text) if colon is None else (text[:colon], text[colon + 1 :]))
-            chars, colon, quoted = [], None, False
+            chars, colon, quoted, in_list = [], None, False, False
         else:
             if char == ":" and colon is None and not in_quotes and not quoted:
                 colon = len(chars)
+            elif char == "[" and colon is not None and len(chars) == colon + 1 and not in_quotes:
+                in_list = True
+            elif char == "]" and not in_quotes:
+                in_list = False
             chars.append(char)
     return tokens
 
@@ -159,7 +166,8 @@ def parse_search(q: str) -> tuple[EventQuery, list[SearchToken]]:
             when = parse_iso(text)
             if when is None:
                 raise InvalidInput("q", "datetime", f"{key}: must be an ISO-8601 datetime with a timezone")
-            query = query.merged(EventQuery(**{folded: when}))
+            bound = EventQuery(since=when) if folded == "since" else EventQuery(until=when)
+            query = query.merged(bound)
             continue
         raw = text[1:-1].split(",") if text.startswith("[") and text.endswith("]") else [text]
         values = tuple(item.strip().casefold() for item in raw)

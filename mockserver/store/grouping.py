@@ -53,7 +53,11 @@ def grouping_values(
 ) -> list[str]:
     """Return the values hashed into the fingerprint, honouring a custom fingerprint list first."""
     default = default_grouping_values(
-        message=message, exception_type=exception_type, exception_message=exception_message, stack=stack, code=code
+        message=message,
+        exception_type=exception_type,
+        exception_message=exception_message,
+        stack=stack,
+        code=code,
     )
     if not fingerprint or all(_DEFAULT_VARIABLE.match(entry) for entry in fingerprint):
         # Sentry: ["{{ default }}"] (or an empty list) is the same as no custom fingerprint at all.

@@ -79,7 +79,11 @@ class EventIndex:
         if token.key in ("status", "error_group_id", "level", "environment"):
             return frozenset((token.key, value) for value in token.values)
         names = (
-            [name for name in self._fields if name.startswith("tags.") and name[5:].casefold() == token.key[5:]]
+            [
+                name
+                for name in self._fields
+                if name.startswith("tags.") and name[5:].casefold() == token.key[5:]
+            ]
             if token.key.startswith("tags.")
             else [token.key]
         )

@@ -67,7 +67,13 @@ class Event:
             "fingerprint": fingerprint,
             "source": data.source,
         }
-        searchable = [data.message, data.exception_type, data.exception_message, data.code, *data.tags.values()]
+        searchable = [
+            data.message,
+            data.exception_type,
+            data.exception_message,
+            data.code,
+            *data.tags.values(),
+        ]
         return cls(
             seq=seq,
             id=event_id,

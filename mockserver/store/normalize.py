@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalize_message", "normalize_digits"]
+__all__ = ["normalize_digits", "normalize_message"]
 
+_LOCAL = r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]"
 _OCTET = r"(?:25[0-5]|(?:2[0-4]|1?[0-9])?[0-9])"
 
 # Order matters: at each position the first alternative that matches wins (Sentry's
 # DEFAULT_PARAMETERIZATION_REGEXES order, reduced to the older, shorter list).
 _PATTERNS: list[tuple[str, str]] = [
-    ("email", r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*"),
+    # The lookbehind only starts a match at the beginning of a run of local-part characters: same
+    # matches as Sentry's pattern, but linear instead of quadratic on long runs without an "@".
+    ("email", rf"(?<!{_LOCAL}){_LOCAL}+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*"),
     ("url", r"\b(?:wss?|https?|ftp)://[^\s/$.?#].[^\s]*"),
     ("ip", rf"\b(?:{_OCTET}\.){{3}}{_OCTET}\b|\b(?:[0-9a-fA-F]{{1,4}}:){{7}}[0-9a-fA-F]{{1,4}}\b"),
     ("uuid", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),

@@ -1,0 +1,101 @@
+"""The application factory: routes come from the spec's paths, handlers from `HANDLERS`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from .admin import add_admin_routes
+from .errors import make_middleware
+from .faults import FaultSet
+from .handlers import HANDLERS, make_endpoint
+from .journal import DEFAULT_JOURNAL_SIZE, Journal
+from .keys import STATE
+from .spec import Spec, load_spec
+from .state import ClockOption, ServerState, make_clock
+from .store import IdFactory, Store
+from .validation import Validators
+
+__all__ = ["DEFAULT_MAX_BODY", "create_app", "state_of"]
+
+DEFAULT_MAX_BODY = 1 << 20
+
+_validators: dict[Path, Validators] = {}
+_validators_lock = threading.Lock()
+
+
+def _validators_for(spec: Spec) -> Validators:
+    """Compile a document's validators once per process (they hold no per-server state)."""
+    with _validators_lock:
+        validators = _validators.get(spec.path)
+        if validators is None:
+            validators = _validators[spec.path] = Validators(spec)
+        return validators
+
+
+def create_app(
+    *,
+    spec_path: str | Path | None = None,
+    store: Store | None = None,
+    clock: ClockOption = None,
+    seed: int | None = None,
+    api_keys: Iterable[str] | None = None,
+    strict: bool = True,
+    max_body: int = DEFAULT_MAX_BODY,
+    middlewares: Sequence[Middleware] = (),
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
+) -> web.Application:
+    """Build the mock as an aiohttp application.
+
+    Args:
+        spec_path: The OpenAPI document (default: the packaged one, else `spec/openapi.yaml`).
+        store: A ready store; otherwise a new one from `clock` and `seed`.
+        clock: `"manual"` for a `ManualClock`, a `Clock` instance, or None for the system clock.
+        seed: Makes ids (and cursors) reproducible.
+        api_keys: Allow-list of API keys; None accepts any bearer token as its own tenant.
+        strict: Answer 500 (and record a violation) when a response would break the spec.
+        max_body: Largest accepted request body in bytes; larger ones get 413.
+        middlewares: Extra aiohttp middlewares, run inside the mock's own.
+        journal_size: How many requests the journal keeps.
+
+    """
+    spec = load_spec(spec_path)
+    missing = sorted(set(spec.operations) - set(HANDLERS))
+    if missing:
+        raise RuntimeError(f"the spec has operations without a handler: {', '.join(missing)}")
+    if store is None:
+        store = Store(
+            make_clock(clock),
+            IdFactory(seed),
+            cursor_secret=f"infrai-mock-seed-{seed}".encode() if seed is not None else None,
+        )
+    elif clock is not None or seed is not None:
+        raise ValueError("pass either a store or clock/seed, not both")
+    if max_body < 1:
+        raise ValueError(f"max_body must be positive, not {max_body}")
+    state = ServerState(
+        spec=spec,
+        validators=_validators_for(spec),
+        store=store,
+        strict=strict,
+        api_keys=frozenset(api_keys) if api_keys is not None else None,
+        max_body=max_body,
+        journal=Journal(journal_size),
+        faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
+    )
+    app = web.Application(middlewares=[make_middleware(state), *middlewares], client_max_size=max_body)
+    app[STATE] = state
+    for op in spec.operations.values():
+        endpoint = make_endpoint(op, HANDLERS[op.operation_id], state)
+        app.router.add_route(op.method, op.path, endpoint, name=op.operation_id)
+    add_admin_routes(app)
+    return app
+
+
+def state_of(app: web.Application) -> ServerState:
+    """Return the mock's state held by `app`."""
+    return app[STATE]

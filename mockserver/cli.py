@@ -1,0 +1,91 @@
+"""`infrai-mock` / `python -m mockserver`: serve the mock until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+
+from .app import DEFAULT_MAX_BODY
+from .server import MockServer
+
+__all__ = ["main", "parser"]
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the command line of `infrai-mock`."""
+    cli = argparse.ArgumentParser(
+        prog="infrai-mock",
+        description="Serve a stateful mock of the Infrai errors API (/v1/errors/*), driven by its spec.",
+        epilog="Each Bearer token is its own tenant. The admin API is under /__admin/ (docs/admin-api.md).",
+    )
+    cli.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    cli.add_argument(
+        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: %(default)s)"
+    )
+    cli.add_argument("--spec", metavar="PATH", help="OpenAPI document to serve (default: the packaged spec)")
+    cli.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="answer 500 when a response would break the spec (default: log only)",
+    )
+    cli.add_argument("--seed", type=int, help="make ids and cursors reproducible")
+    cli.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept only this API key (repeatable; default: any Bearer token)",
+    )
+    cli.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="largest request body accepted; larger ones get 413 (default: %(default)s)",
+    )
+    cli.add_argument(
+        "--manual-clock",
+        action="store_true",
+        help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
+    )
+    cli.add_argument("--log-level", default="WARNING", help="logging level (default: %(default)s)")
+    return cli
+
+
+async def _serve(server: MockServer) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with server:
+        print(f"infrai-mock listening on {server.url}", flush=True)
+        await stop.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server; return the exit status (0 after Ctrl-C or SIGTERM)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        server = MockServer(
+            spec_path=args.spec,
+            clock="manual" if args.manual_clock else None,
+            seed=args.seed,
+            api_keys=args.api_keys,
+            strict=args.strict,
+            max_body=args.max_body,
+            host=args.host,
+            port=args.port,
+        )
+    except (OSError, ValueError, RuntimeError) as exc:
+        parser().exit(2, f"infrai-mock: error: {exc}\n")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(server))
+    return 0

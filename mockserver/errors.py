@@ -1,0 +1,198 @@
+"""The one place failures become HTTP answers, plus the journal and strict-mode checks.
+
+Every answer leaves through `make_middleware`'s middleware: domain errors, aiohttp's own
+HTTP errors (unknown route, wrong method, body too large) and unexpected exceptions all
+become the spec's `ErrorResponse` envelope. The middleware then checks responses of spec
+operations against the document and records the request in the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from .journal import JournalEntry, Violation
+from .keys import REQUEST_BODY, TENANT
+from .state import ServerState
+from .store import DomainError
+
+__all__ = [
+    "ApiResponse",
+    "PayloadTooLarge",
+    "Unauthorized",
+    "error_payload",
+    "error_response",
+    "json_response",
+    "make_middleware",
+]
+
+log = logging.getLogger("mockserver")
+
+STATUS_OF_CODE: Final = {
+    "INVALID_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "INSUFFICIENT_CREDIT": 402,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "PAYLOAD_TOO_LARGE": 413,
+    "RATE_LIMITED": 429,
+    "INTERNAL": 500,
+}
+CODE_OF_STATUS: Final = {status: code for code, status in STATUS_OF_CODE.items()}
+_NO_PAYLOAD: Final = object()
+
+
+class Unauthorized(DomainError):
+    """The request has no usable API key."""
+
+    code = "UNAUTHORIZED"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than the server accepts."""
+
+    code = "PAYLOAD_TOO_LARGE"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body exceeds {limit} bytes", {"limit": limit})
+
+
+class ApiResponse(web.Response):
+    """A JSON response that remembers the document it encodes (for the journal and strict checks)."""
+
+    payload: Any
+
+
+def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> ApiResponse:
+    """Encode `payload` compactly as an `application/json` response."""
+    response = ApiResponse(
+        status=status,
+        body=json.dumps(payload, separators=(",", ":")).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+    response.payload = payload
+    return response
+
+
+def error_payload(code: str, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the spec's `ErrorResponse` envelope."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = dict(details)
+    return {"ok": False, "error": error}
+
+
+def error_response(
+    status: int,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    code: str | None = None,
+) -> ApiResponse:
+    """Answer `status` with the `ErrorResponse` envelope (the code follows from the status)."""
+    code = code or CODE_OF_STATUS.get(status, "INTERNAL")
+    return json_response(status, error_payload(code, message, details), headers)
+
+
+def _from_domain(exc: DomainError) -> ApiResponse:
+    status = STATUS_OF_CODE.get(exc.code, 500)
+    headers = {"WWW-Authenticate": 'Bearer realm="infrai"'} if status == 401 else None
+    return error_response(status, exc.message, exc.details, headers, code=CODE_OF_STATUS[status])
+
+
+def _from_http(exc: web.HTTPException, max_body: int) -> ApiResponse:
+    headers = {
+        name: value for name, value in exc.headers.items() if name not in ("Content-Type", "Content-Length")
+    }
+    if exc.status == 404:
+        message = "no such route"
+    elif isinstance(exc, web.HTTPMethodNotAllowed):
+        message = f"method {exc.method} not allowed; allowed: {', '.join(sorted(exc.allowed_methods))}"
+    elif exc.status == 413:
+        message = f"request body exceeds {max_body} bytes"
+    else:
+        message = exc.reason
+    return error_response(exc.status, message, headers=headers)
+
+
+def _payload_of(response: web.StreamResponse) -> Any:
+    if isinstance(response, ApiResponse):
+        return response.payload
+    body = response.body if isinstance(response, web.Response) else None
+    if not isinstance(body, bytes) or response.content_type != "application/json":
+        return _NO_PAYLOAD
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _NO_PAYLOAD
+
+
+def make_middleware(state: ServerState) -> Middleware:
+    """Return the outermost middleware: error mapping, strict response checks and the journal."""
+    validators = state.validators.operations
+    journal = state.journal
+
+    @web.middleware
+    async def infrai_mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        arrived = time.time()
+        response: web.StreamResponse
+        try:
+            response = await handler(request)
+        except DomainError as exc:
+            response = _from_domain(exc)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = _from_http(exc, state.max_body)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("unexpected error answering %s %s", request.method, request.path)
+            response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
+        route_name = request.match_info.route.name
+        if route_name is not None and route_name.startswith("admin_"):
+            return response  # the admin API is not part of what the journal reports
+        validator = validators.get(route_name) if route_name is not None else None
+        payload = _payload_of(response)
+        if validator is not None:
+            problems = (
+                validator.check_response(response.status, payload, response.headers)
+                if payload is not _NO_PAYLOAD
+                else ["the response is not a JSON document"]
+            )
+            if problems:
+                violation = Violation(
+                    validator.op.operation_id, request.method, request.path, response.status, tuple(problems)
+                )
+                state.violations.append(violation)
+                if state.strict:
+                    response = error_response(500, f"strict mode: response broke the spec: {violation}")
+                    payload = response.payload
+                else:
+                    log.warning("response broke the spec: %s", violation)
+        journal.append(
+            JournalEntry(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query) if request.query_string else {},
+                status=response.status,
+                operation_id=route_name if validator is not None else None,
+                tenant=request.get(TENANT),
+                request_body=request.get(REQUEST_BODY),
+                response_body=None if payload is _NO_PAYLOAD else payload,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+                time=arrived,
+            )
+        )
+        return response
+
+    return infrai_mock_middleware

@@ -1,0 +1,14 @@
+"""Typed keys for what the mock keeps on the aiohttp application and on each request."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .state import ServerState
+
+__all__ = ["REQUEST_BODY", "STATE", "TENANT"]
+
+STATE = web.AppKey("infrai_mock_state", ServerState)
+# What the journal records about a request, set by the operation endpoint as it learns it.
+TENANT = web.RequestKey("infrai_mock_tenant", str)
+REQUEST_BODY = web.RequestKey("infrai_mock_request_body", object)

@@ -1,0 +1,240 @@
+"""`MockServer`: run the mock on a real socket, from synchronous or asynchronous code.
+
+As a sync context manager it serves from its own event loop in a daemon thread; as an
+async context manager it serves on the caller's loop. Either way it exposes the store,
+clock, journal, violations and faults of the running app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from .app import DEFAULT_MAX_BODY, create_app, state_of
+from .faults import FaultSet
+from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
+from .state import ClockOption, ServerState
+from .store import Clock, Store
+
+__all__ = ["MockServer"]
+
+_START_TIMEOUT = 10.0
+_SHUTDOWN_TIMEOUT = 2.0
+
+
+class MockServer:
+    """A running (or ready to run) infrai-errors mock on `host:port` (port 0 picks a free one).
+
+    Takes the keyword arguments of `create_app` plus `host` and `port`. Requests are served
+    on an event loop; the store is guarded by `lock`, which `reset()` and the clock helpers
+    take, and which a test thread should hold while it touches `store` directly during traffic.
+    """
+
+    def __init__(
+        self,
+        *,
+        spec_path: str | Path | None = None,
+        store: Store | None = None,
+        clock: ClockOption = None,
+        seed: int | None = None,
+        api_keys: Iterable[str] | None = None,
+        strict: bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
+        middlewares: Sequence[Middleware] = (),
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.app = create_app(
+            spec_path=spec_path,
+            store=store,
+            clock=clock,
+            seed=seed,
+            api_keys=api_keys,
+            strict=strict,
+            max_body=max_body,
+            middlewares=middlewares,
+            journal_size=journal_size,
+        )
+        self.state: ServerState = state_of(self.app)
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # -- what tests look at ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:54321` (only while running)."""
+        if self._url is None:
+            raise RuntimeError("the mock server is not running")
+        return self._url
+
+    @property
+    def running(self) -> bool:
+        """True between start and stop."""
+        return self._url is not None
+
+    @property
+    def store(self) -> Store:
+        """The domain store (hold `lock` while touching it from another thread during traffic)."""
+        return self.state.store
+
+    @property
+    def clock(self) -> Clock:
+        """The store's clock (a `ManualClock` when started with `clock="manual"`)."""
+        return self.state.store.clock
+
+    @property
+    def journal(self) -> Journal:
+        """Every request the server answered, oldest first (bounded)."""
+        return self.state.journal
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Responses that broke the spec."""
+        return self.state.violations
+
+    @property
+    def faults(self) -> FaultSet:
+        """The injected faults; `faults.add(...)`, `faults.clear()`."""
+        return self.state.faults
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock the server holds around every store call."""
+        return self.state.lock
+
+    def calls_to(
+        self,
+        operation_id: str | None = None,
+        *,
+        path: str | None = None,
+        method: str | None = None,
+        tenant: str | None = None,
+    ) -> list[JournalEntry]:
+        """Journal entries matching every given criterion."""
+        return self.state.journal.calls_to(operation_id, path=path, method=method, tenant=tenant)
+
+    def reset(self) -> None:
+        """Drop stored data, the journal, violations and faults; keep the configuration and clock."""
+        self.state.reset()
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the manual clock forwards; TypeError if the clock is not manual."""
+        return self.state.advance_clock(seconds)
+
+    def set_clock(self, when: datetime) -> datetime:
+        """Move the manual clock to `when` (never backwards)."""
+        return self.state.set_clock(when)
+
+    def check(self) -> None:
+        """Raise AssertionError listing the recorded spec violations, if any."""
+        if self.state.violations:
+            listed = "\n".join(f"  - {violation}" for violation in self.state.violations)
+            raise AssertionError(f"the mock's responses broke the spec:\n{listed}")
+
+    # -- async lifecycle (the caller's loop) -------------------------------------------------------
+
+    async def start_async(self) -> Self:
+        """Serve on the running event loop."""
+        if self._runner is not None:
+            raise RuntimeError("the mock server was already started")
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        await runner.setup()
+        self._runner = runner
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        host, port = runner.addresses[0][:2]
+        self.port = port
+        self._url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        return self
+
+    async def stop_async(self) -> None:
+        """Stop serving and release the socket."""
+        runner, self._url = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        return await self.start_async()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop_async()
+
+    # -- sync lifecycle (a daemon thread with its own loop) ----------------------------------------
+
+    def start(self) -> Self:
+        """Serve from a daemon thread; return once the socket accepts connections."""
+        if self._runner is not None or self._thread is not None:
+            raise RuntimeError("the mock server was already started")
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start_async())
+            except BaseException as exc:  # reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            loop.call_soon(ready.set)  # set once the loop runs, so stop() can always reach it
+            try:
+                loop.run_forever()
+            finally:
+                loop.close()
+
+        thread = threading.Thread(target=serve, name=f"infrai-mock-{id(self):x}", daemon=True)
+        self._loop, self._thread = loop, thread
+        thread.start()
+        if not ready.wait(_START_TIMEOUT):
+            raise RuntimeError(f"the mock server did not start within {_START_TIMEOUT} s")
+        if failure:
+            self._thread = self._loop = None
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread's server and loop (a no-op when not started this way)."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        self._loop = self._thread = None
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(_SHUTDOWN_TIMEOUT + 5)
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(_SHUTDOWN_TIMEOUT + 5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self._url or "not running"
+        return f"<MockServer {where} strict={self.state.strict}>"

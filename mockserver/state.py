@@ -1,0 +1,75 @@
+"""Everything one running mock holds, gathered in one object (no aiohttp here)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .faults import FaultSet
+from .journal import Journal, Violation
+from .spec import Spec
+from .store import Clock, ManualClock, Store, SystemClock
+from .validation import Validators
+
+__all__ = ["ClockOption", "ServerState", "make_clock"]
+
+ClockOption = Clock | str | None  # a Clock, "manual", "system" or None (system)
+
+
+def make_clock(option: ClockOption) -> Clock:
+    """Return the clock `option` asks for: a Clock as is, `"manual"` or `"system"`/None."""
+    if option is None or option == "system":
+        return SystemClock()
+    if option == "manual":
+        return ManualClock()
+    if isinstance(option, str):
+        raise ValueError(f"clock must be a Clock, 'manual' or 'system', not {option!r}")
+    return option
+
+
+@dataclass(eq=False)
+class ServerState:
+    """The store, the spec's validators and the test harness's records of one server."""
+
+    spec: Spec
+    validators: Validators
+    store: Store
+    strict: bool
+    api_keys: frozenset[str] | None
+    max_body: int
+    journal: Journal
+    faults: FaultSet
+    violations: list[Violation] = field(default_factory=list)
+    # Held around every store call, so test threads can touch the store while the loop serves.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def clock(self) -> Clock:
+        """The store's clock."""
+        return self.store.clock
+
+    def manual_clock(self) -> ManualClock:
+        """Return the clock if it is manual; raise TypeError otherwise."""
+        clock = self.store.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError(f"the server's clock is a {type(clock).__name__}, not a ManualClock")
+        return clock
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move a manual clock forwards (under the store lock)."""
+        with self.lock:
+            return self.manual_clock().advance(seconds)
+
+    def set_clock(self, when: datetime) -> datetime:
+        """Move a manual clock to `when` (under the store lock)."""
+        with self.lock:
+            return self.manual_clock().set(when)
+
+    def reset(self) -> None:
+        """Drop stored data, the journal, violations and faults; keep the configuration and the clock."""
+        with self.lock:
+            self.store.reset()
+        self.journal.clear()
+        self.violations.clear()
+        self.faults.clear()

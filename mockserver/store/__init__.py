@@ -1,0 +1,25 @@
+"""The errors mock's domain store: pure, synchronous, framework-free state and queries."""
+
+from .clock import Clock, ManualClock, SystemClock
+from .cursors import Page
+from .errors import DomainError, InvalidInput, NotFound
+from .grouping import compute_fingerprint
+from .ids import IdFactory
+from .normalize import normalize_message
+from .store import Store
+from .tenant import Tenant
+
+__all__ = [
+    "Clock",
+    "DomainError",
+    "IdFactory",
+    "InvalidInput",
+    "ManualClock",
+    "NotFound",
+    "Page",
+    "Store",
+    "SystemClock",
+    "Tenant",
+    "compute_fingerprint",
+    "normalize_message",
+]

@@ -1,0 +1,52 @@
+"""Per-tenant retention settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .errors import InvalidInput
+
+__all__ = ["MAX_DAYS", "MIN_DAYS", "Retention"]
+
+MIN_DAYS = 1
+MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long events are kept, and whether expired ones are exported before they go."""
+
+    days: int = 90
+    auto_export_before_cleanup: bool = False
+    export_destination: str | None = None
+
+    def cutoff(self, now: datetime) -> datetime:
+        """Return the oldest timestamp still kept at `now`."""
+        return now - timedelta(days=self.days)
+
+    def updated(self, days: Any, auto_export: Any = None, destination: Any = None) -> Retention:
+        """Return validated new settings; None for an optional setting keeps its current value."""
+        if type(days) is not int or not MIN_DAYS <= days <= MAX_DAYS:
+            raise InvalidInput("days", "range", f"must be an integer between {MIN_DAYS} and {MAX_DAYS}")
+        if auto_export is not None and not isinstance(auto_export, bool):
+            raise InvalidInput("auto_export_before_cleanup", "type", "must be a boolean")
+        if destination is not None and not isinstance(destination, str):
+            raise InvalidInput("export_destination", "type", "must be a string")
+        return replace(
+            self,
+            days=days,
+            auto_export_before_cleanup=self.auto_export_before_cleanup
+            if auto_export is None
+            else auto_export,
+            export_destination=self.export_destination if destination is None else destination,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the Retention wire document."""
+        return {
+            "days": self.days,
+            "auto_export_before_cleanup": self.auto_export_before_cleanup,
+            "export_destination": self.export_destination,
+        }

@@ -1,0 +1,48 @@
+"""The store: one isolated tenant per API key, sharing a clock, an id factory and a cursor secret."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from .clock import Clock, SystemClock
+from .cursors import CursorCodec
+from .errors import InvalidInput
+from .ids import IdFactory
+from .tenant import Tenant
+
+__all__ = ["Store"]
+
+
+class Store:
+    """All tenants' state; synchronous and not thread-safe (one event loop drives it)."""
+
+    def __init__(
+        self, clock: Clock | None = None, ids: IdFactory | None = None, *, cursor_secret: bytes | None = None
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.ids: IdFactory = ids if ids is not None else IdFactory()
+        self.cursors = CursorCodec(cursor_secret if cursor_secret is not None else secrets.token_bytes(32))
+        self.auto_exports: list[dict[str, Any]] = []
+        self._tenants: dict[str, Tenant] = {}
+        self._serial = 0
+
+    def tenant(self, api_key: str) -> Tenant:
+        """Return the tenant for `api_key`, creating it on first use."""
+        if not isinstance(api_key, str):
+            raise InvalidInput("api_key", "type", "must be a string")
+        tenant = self._tenants.get(api_key)
+        if tenant is None:
+            self._serial += 1
+            tenant = self._tenants[api_key] = Tenant(self, api_key, self._serial)
+        return tenant
+
+    def tenants(self) -> list[str]:
+        """Return the API keys that have state, sorted."""
+        return sorted(self._tenants)
+
+    def reset(self) -> None:
+        """Drop every tenant's data and the auto-export log; the clock and id factory carry on."""
+        self._tenants.clear()
+        # Cleared in place: callers may hold a reference to this list.
+        self.auto_exports.clear()

@@ -1,0 +1,345 @@
+"""One API key's isolated state: capture, grouping, lifecycle, listing, export and retention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from .capture import parse_capture
+from .clock import iso_ms, truncate_ms
+from .cursors import Page
+from .errors import InvalidInput, NotFound
+from .export import events_to_csv
+from .filters import EventQuery, parse_filter, parse_search
+from .grouping import compute_fingerprint, make_title
+from .indexes import EventIndex
+from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event
+from .model import Event, Group
+from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
+from .retention import Retention
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Tenant"]
+
+FORMATS = ("json", "csv")
+
+
+def _described(raw: Mapping[str, Any] | None) -> Any:
+    return dict(raw) if isinstance(raw, Mapping) else raw
+
+
+class Tenant:
+    """Everything stored under one API key; every public call first purges expired events."""
+
+    def __init__(self, store: Store, key: str, generation: int) -> None:
+        self._store = store
+        self.key = key
+        self._pager = Pager(store.cursors, key, generation)
+        self._index = EventIndex()
+        self._groups: dict[str, Group] = {}
+        self._by_fingerprint: dict[str, Group] = {}
+        self._seq = 0
+        self._idempotent: dict[str, dict[str, Any]] = {}
+        self._retention = Retention()
+        self._snapshots = SnapshotCache()
+
+    # -- capture -----------------------------------------------------------------------------------
+
+    def capture(
+        self,
+        body: Mapping[str, Any],
+        *,
+        source: Literal["capture", "message"],
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Store one event (or replay the first result for a repeated idempotency key)."""
+        self._purge()
+        if idempotency_key is not None:
+            if not isinstance(idempotency_key, str):
+                raise InvalidInput("idempotency_key", "type", "must be a string")
+            if (first := self._idempotent.get(idempotency_key)) is not None:
+                return {**first, "duplicate": True}
+        data = parse_capture(body, source)
+        fingerprint = compute_fingerprint(
+            message=data.message,
+            exception_type=data.exception_type,
+            exception_message=data.exception_message,
+            stack=data.stack,
+            code=data.code,
+            fingerprint=data.fingerprint,
+        )
+        group = self._by_fingerprint.get(fingerprint)
+        is_new = group is None
+        if group is None:
+            title = make_title(
+                message=data.message,
+                exception_type=data.exception_type,
+                exception_message=data.exception_message,
+            )
+            group = Group(self._fresh_id("grp", self._groups), fingerprint, title, data.exception_type)
+            self._groups[group.id] = self._by_fingerprint[fingerprint] = group
+        else:
+            on_new_event(group)
+        self._seq += 1
+        event = Event.create(
+            seq=self._seq,
+            event_id=self._fresh_id("evt", self._index.by_id),
+            group_id=group.id,
+            ts=truncate_ms(self._store.clock.now()),
+            data=data,
+            fingerprint=fingerprint,
+        )
+        group.add(event)
+        self._index.add(event)
+        result = {
+            "ok": True,
+            "error_id": event.id,
+            "error_group_id": group.id,
+            "is_new_group": is_new,
+            "duplicate": False,
+        }
+        if idempotency_key is not None:
+            self._idempotent[idempotency_key] = dict(result)
+        return result
+
+    def _fresh_id(self, prefix: str, taken: Mapping[str, object]) -> str:
+        while (candidate := self._store.ids.new(prefix)) in taken:
+            pass
+        return candidate
+
+    # -- single reads ------------------------------------------------------------------------------
+
+    def get_event(self, event_id: str) -> dict[str, Any]:
+        """Return one ErrorEvent."""
+        self._purge()
+        event = self._index.by_id.get(event_id) if isinstance(event_id, str) else None
+        if event is None:
+            raise NotFound("event", str(event_id))
+        return event.doc
+
+    def get_group(self, group_id: str) -> dict[str, Any]:
+        """Return one ErrorGroup."""
+        self._purge()
+        return self._group(group_id).as_json()
+
+    def group_detail(self, group_id: str) -> dict[str, Any]:
+        """Return one ErrorGroupDetail (group plus tags, environments, releases, hourly, latest event)."""
+        self._purge()
+        return self._group(group_id).detail_json(self._store.clock.now())
+
+    def _group(self, group_id: str) -> Group:
+        group = self._groups.get(group_id) if isinstance(group_id, str) else None
+        if group is None:
+            raise NotFound("error_group", str(group_id))
+        return group
+
+    def _status_of(self, group_id: str) -> str | None:
+        group = self._groups.get(group_id)
+        return None if group is None else group.status
+
+    # -- event lists -------------------------------------------------------------------------------
+
+    def list_events(
+        self, *, filter: Mapping[str, Any] | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page:
+        """Return matching events newest first, one page at a time."""
+        self._purge()
+        limit = check_limit(limit)
+        query = parse_filter(filter)
+        scope = Pager.scope("list_events", {"filter": _described(filter)})
+        return self._event_page(query, scope, cursor, limit)
+
+    def search_events(
+        self, q: str, *, filter: Mapping[str, Any] | None = None, cursor: str | None = None, limit: int = 50
+    ) -> Page:
+        """Return events matching the search string and the filter, newest first, one page at a time."""
+        self._purge()
+        limit = check_limit(limit)
+        filtered = parse_filter(filter)
+        searched, tokens = parse_search(q)
+        resolved = EventQuery(conditions=tuple(self._index.resolve(token) for token in tokens))
+        scope = Pager.scope("search_events", {"q": q, "filter": _described(filter)})
+        return self._event_page(filtered.merged(searched).merged(resolved), scope, cursor, limit)
+
+    def group_events(self, group_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
+        """Return one group's events newest first, one page at a time."""
+        self._purge()
+        limit = check_limit(limit)
+        group = self._group(group_id)
+        scope = Pager.scope("group_events", {"group": group_id})
+        before = self._pager.read(cursor, scope, "seq")
+        return self._events_page(group.events_before(before[0] if before else None), scope, limit)
+
+    def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
+        before = self._pager.read(cursor, scope, "seq")
+        candidates = self._index.newest_first(query.conditions, before[0] if before else None)
+        return self._events_page(self._matching(candidates, query), scope, limit)
+
+    def _events_page(self, events: Iterable[Event], scope: Scope, limit: int) -> Page:
+        items, last_seq = take_page(((event.seq, event.doc) for event in events), limit)
+        return Page(items, None if last_seq is None else self._pager.mint(scope, {"seq": last_seq}))
+
+    def _matching(self, candidates: Iterable[Event], query: EventQuery) -> Iterator[Event]:
+        for event in candidates:
+            if query.since is not None and event.ts < query.since:
+                return  # capture order is time order, so every further candidate is older still
+            if query.matches(event, self._status_of):
+                yield event
+
+    # -- group lists -------------------------------------------------------------------------------
+
+    def list_groups(
+        self,
+        *,
+        status: str | None = None,
+        sort: str = "last_seen_desc",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Return groups in the requested order; later pages follow the order fixed by the first page."""
+        self._purge()
+        limit = check_limit(limit)
+        if status is not None:
+            check_status(status)
+        if sort not in GROUP_SORTS:
+            raise InvalidInput("sort", "enum", f"must be one of {', '.join(GROUP_SORTS)}")
+        scope = Pager.scope("list_groups", {"status": status, "sort": sort})
+        position = self._pager.read(cursor, scope, "snapshot", "after")
+        if position is None:
+            # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
+            matching = [group for group in self._groups.values() if status in (None, group.status)]
+            ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
+            snapshot_id, start = (self._snapshots.remember(ordered) if len(ordered) > limit else 0), 0
+        else:
+            snapshot_id, start = position[0], position[1] + 1
+            ordered = self._snapshots.recall(snapshot_id)
+
+        def live() -> Iterator[tuple[int, dict[str, Any]]]:
+            for offset in range(start, len(ordered)):
+                group = self._groups.get(ordered[offset])
+                if group is not None and status in (None, group.status):
+                    yield offset, group.as_json()
+
+        items, last = take_page(live(), limit)
+        next_cursor = (
+            None if last is None else self._pager.mint(scope, {"snapshot": snapshot_id, "after": last})
+        )
+        return Page(items, next_cursor)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def set_status(
+        self, group_id: str, status: Literal["resolved", "unresolved", "ignored"]
+    ) -> dict[str, Any]:
+        """Resolve, unresolve or ignore a group; repeating the same call changes nothing."""
+        self._purge()
+        check_status(status)
+        group = self._group(group_id)
+        apply_status(group, status)
+        return group.as_json()
+
+    def delete_group(self, group_id: str) -> dict[str, Any]:
+        """Delete a group and all its events; the next matching event opens a new group."""
+        self._purge()
+        group = self._group(group_id)
+        return {"ok": True, "error_group_id": group.id, "deleted_events": self._drop_group(group)}
+
+    def _drop_group(self, group: Group) -> int:
+        deleted = group.count
+        for event in group.events[group.head :]:
+            self._index.remove(event)
+        del self._groups[group.id]
+        if self._by_fingerprint.get(group.fingerprint) is group:
+            del self._by_fingerprint[group.fingerprint]
+        return deleted
+
+    def bulk(
+        self, group_ids: Sequence[str], action: Literal["resolve", "unresolve", "ignore", "delete"]
+    ) -> dict[str, Any]:
+        """Apply one action to many groups; unknown ids are reported per id, never fatal."""
+        self._purge()
+        succeeded: list[str] = []
+        failed: list[dict[str, Any]] = []
+        for group_id in bulk_ids(group_ids, action):
+            group = self._groups.get(group_id)
+            target = BULK_ACTIONS[action]
+            if group is None:
+                error = NotFound("error_group", group_id)
+                failed.append({"error_group_id": group_id, "code": error.code, "message": error.message})
+                continue
+            if target is None:
+                self._drop_group(group)
+            else:
+                apply_status(group, target)
+            succeeded.append(group_id)
+        return {"ok": True, "action": action, "succeeded": succeeded, "failed": failed}
+
+    # -- export and retention ----------------------------------------------------------------------
+
+    def export(
+        self, *, filter: Mapping[str, Any] | None = None, format: Literal["json", "csv"] = "json"
+    ) -> dict[str, Any]:
+        """Export every event matching the filter, in list order, as JSON documents or CSV text."""
+        self._purge()
+        if format not in FORMATS:
+            raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
+        query = parse_filter(filter)
+        candidates = self._index.newest_first(query.conditions, None)
+        events = [event.doc for event in self._matching(candidates, query)]
+        result: dict[str, Any] = {
+            "ok": True,
+            "export_id": self._store.ids.new("exp"),
+            "format": format,
+            "row_count": len(events),
+            "created_at": iso_ms(self._store.clock.now()),
+        }
+        if format == "json":
+            result["events"] = events
+        else:
+            result["csv"] = events_to_csv(events)
+        return result
+
+    def retention(self) -> dict[str, Any]:
+        """Return the retention settings."""
+        self._purge()
+        return self._retention.as_json()
+
+    def set_retention(
+        self, days: int, auto_export_before_cleanup: bool | None = None, export_destination: str | None = None
+    ) -> dict[str, Any]:
+        """Change retention (None keeps an optional setting) and purge what falls outside it at once."""
+        self._purge()
+        self._retention = self._retention.updated(days, auto_export_before_cleanup, export_destination)
+        self._purge()
+        return self._retention.as_json()
+
+    def _purge(self) -> None:
+        now = self._store.clock.now()
+        cutoff = self._retention.cutoff(now)
+        expired: list[Event] = []
+        for event in self._index.oldest_first():
+            if event.ts >= cutoff:
+                break
+            expired.append(event)
+        if not expired:
+            return
+        if self._retention.auto_export_before_cleanup:
+            self._store.auto_exports.append(self._auto_export(expired, now))
+        for event in expired:
+            group = self._groups[event.group_id]
+            group.pop_oldest()
+            self._index.remove(event)
+            if group.count == 0:
+                self._drop_group(group)
+
+    def _auto_export(self, expired: list[Event], now: datetime) -> dict[str, Any]:
+        return {
+            "tenant": self.key,
+            "destination": self._retention.export_destination,
+            "created_at": iso_ms(now),
+            "row_count": len(expired),
+            "events": [event.doc for event in expired],
+        }

@@ -1,0 +1,285 @@
+"""Request and response checks against the OpenAPI document, compiled once at start-up.
+
+No aiohttp here: the HTTP layer hands in plain strings, mappings and bytes. A broken rule
+raises `InvalidInput` whose `field` names the value (`limit`, `filter.level`,
+`body.exception.type`) and whose `rule` is the JSON Schema keyword that failed
+(`maximum`, `required`, `enum`, ...), or one of the transport rules `json`, `encoding`,
+`depth` and `content_type`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .fastcheck import Check, SchemaCompiler, Uncompilable
+from .spec import Operation, Parameter, Spec
+from .store import InvalidInput
+
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "SPEC_URI",
+    "OperationValidator",
+    "SchemaValidator",
+    "Validators",
+    "decode_json",
+]
+
+SPEC_URI: Final = "urn:infrai-errors-mock:openapi"
+MAX_JSON_DEPTH: Final = 64
+_MAX_MESSAGE: Final = 200
+_MAX_VIOLATIONS: Final = 10
+_INTEGER = re.compile(r"-?[0-9]+")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+# Our own `date-time` check, so the rule holds whether or not jsonschema's optional
+# rfc3339-validator happens to be installed.
+FORMATS: Final = FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if _RFC3339.fullmatch(value) is None:
+        return False
+    datetime.fromisoformat(value.upper())  # range checks (month 13, day 32); raises ValueError
+    return True
+
+
+def _is_valid_date_time(value: Any) -> bool:
+    try:
+        return _is_date_time(value)
+    except ValueError:
+        return False
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):
+        raise ValueError(f"{token} is out of range")
+    return value
+
+
+def decode_json(raw: bytes | str, field: str) -> Any:
+    """Parse a JSON document strictly: UTF-8 only, no NaN/Infinity, nesting at most `MAX_JSON_DEPTH`."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(field, "encoding", f"is not valid UTF-8 (byte {exc.start})") from None
+    else:
+        text = raw
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise InvalidInput(field, "depth", f"nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
+        raise InvalidInput(field, "json", f"is not valid JSON ({_shorten(str(exc))})") from None
+    # Counting brackets is C-speed; only documents that could be too deep get walked.
+    if text.count("{") + text.count("[") > MAX_JSON_DEPTH and _too_deep(value):
+        raise InvalidInput(field, "depth", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, dict | list))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return False
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+class SchemaValidator:
+    """One schema of the document: a fast yes/no check, and jsonschema to name what is wrong."""
+
+    def __init__(self, full: Draft202012Validator, fast: Check | None) -> None:
+        self.full = full
+        self.fast = fast
+
+    def first_error(self, instance: Any) -> ValidationError | None:
+        """Return the most relevant error (jsonschema's `best_match`), or None when valid."""
+        if self.fast is not None and self.fast(instance):
+            return None
+        error: ValidationError | None = best_match(self.full.iter_errors(instance))
+        return error
+
+    def errors(self, instance: Any) -> list[ValidationError]:
+        """Return every error, in document order of the instance paths."""
+        if self.fast is not None and self.fast(instance):
+            return []
+        return sorted(self.full.iter_errors(instance), key=lambda error: list(map(str, error.absolute_path)))
+
+
+class Validators:
+    """Every operation's validators, compiled once from one document."""
+
+    def __init__(self, spec: Spec) -> None:
+        resource = Resource.from_contents(dict(spec.document), default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        self._fast = SchemaCompiler(spec.document, {"date-time": _is_valid_date_time})
+        self._compiled: dict[str, SchemaValidator] = {}
+        self.operations: dict[str, OperationValidator] = {
+            op_id: OperationValidator(op, self.compile) for op_id, op in spec.operations.items()
+        }
+
+    def compile(self, pointer: str) -> SchemaValidator:
+        """Return the (shared) validator of the schema at JSON pointer `pointer`."""
+        validator = self._compiled.get(pointer)
+        if validator is None:
+            schema = {"$ref": f"{SPEC_URI}#{pointer}"}
+            full = Draft202012Validator(schema, registry=self._registry, format_checker=FORMATS)
+            try:
+                fast: Check | None = self._fast.compile_pointer(pointer)
+            except Uncompilable:
+                fast = None
+            validator = self._compiled[pointer] = SchemaValidator(full, fast)
+        return validator
+
+    def __getitem__(self, operation_id: str) -> OperationValidator:
+        return self.operations[operation_id]
+
+
+class OperationValidator:
+    """Checks one operation's parameters, body and responses."""
+
+    def __init__(self, op: Operation, compile_: Callable[[str], SchemaValidator]) -> None:
+        self.op = op
+        self._params = tuple((param, compile_(param.schema_pointer)) for param in op.parameters)
+        self._body = compile_(op.body.schema_pointer) if op.body is not None else None
+        self._body_required = op.body is not None and op.body.required
+        self._responses = {
+            status: compile_(spec.schema_pointer) if spec.schema_pointer is not None else None
+            for status, spec in op.responses.items()
+        }
+
+    def params(
+        self, path: Mapping[str, str], query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Coerce and check every declared parameter; return them by name, defaults filled in."""
+        values: dict[str, Any] = {}
+        for param, validator in self._params:
+            source = path if param.location == "path" else query if param.location == "query" else headers
+            raw = source.get(param.name)
+            if raw is None:
+                if param.required:
+                    raise InvalidInput(param.name, "required", f"the {param.location} parameter is required")
+                values[param.name] = param.default
+                continue
+            value = _coerce(param, raw)
+            error = validator.first_error(value)
+            if error is not None:
+                raise _invalid(param.name, error)
+            values[param.name] = value
+        return values
+
+    def body(self, raw: bytes, content_type: str) -> Any:
+        """Decode and check the request body; None when an optional body is absent."""
+        if self._body is None:
+            return None
+        if not raw:
+            if self._body_required:
+                raise InvalidInput("body", "required", "a JSON request body is required")
+            return None
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise InvalidInput(
+                "Content-Type", "content_type", f"must be application/json, not {content_type or 'missing'!r}"
+            )
+        value = decode_json(raw, "body")
+        error = self._body.first_error(value)
+        if error is not None:
+            raise _invalid("body", error)
+        return value
+
+    def check_response(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> list[str]:
+        """Return how a response breaks the document (empty when it conforms)."""
+        spec = self.op.responses.get(status)
+        if spec is None:
+            documented = ", ".join(str(code) for code in sorted(self.op.responses))
+            return [f"status {status} is not documented for {self.op.operation_id} ({documented} are)"]
+        problems = [
+            f"required header {name} is missing"
+            for name in spec.required_headers
+            if headers is None or name not in headers
+        ]
+        validator = self._responses[status]
+        if validator is not None:
+            for error in validator.errors(body):
+                where = error.json_path if error.absolute_path else "$"
+                problems.append(f"{where}: {_shorten(error.message)} ({error.validator})")
+                if len(problems) >= _MAX_VIOLATIONS:
+                    break
+        return problems
+
+
+def _coerce(param: Parameter, raw: str) -> Any:
+    if param.json_content:
+        return decode_json(raw, param.name)
+    if param.type == "integer":
+        if _INTEGER.fullmatch(raw) is None:
+            raise InvalidInput(param.name, "type", f"{_shorten(repr(raw))} is not of type 'integer'")
+        try:
+            return int(raw)
+        except ValueError:  # more digits than int() accepts
+            raise InvalidInput(param.name, "type", "is not a representable integer") from None
+    if param.type == "boolean" and raw in ("true", "false"):
+        return raw == "true"
+    return raw
+
+
+def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
+    field = prefix
+    for part in error.absolute_path:
+        field = f"{field}[{part}]" if isinstance(part, int) else f"{field}.{part}"
+    rule = str(error.validator)
+    instance = error.instance
+    if rule == "required" and isinstance(instance, dict) and isinstance(error.validator_value, list):
+        missing = [name for name in error.validator_value if name not in instance]
+        if missing:
+            return InvalidInput(f"{field}.{missing[0]}", rule, "is required")
+    if rule == "anyOf" and isinstance(instance, dict) and error.context:
+        # `anyOf: [{required: [a]}, {required: [b]}]`: say which properties would do.
+        alternatives = [sub.validator_value for sub in error.context if sub.validator == "required"]
+        if len(alternatives) == len(error.context):
+            names = [str(name) for alt in alternatives if isinstance(alt, list) for name in alt]
+            first = f"{field}.{names[0]}" if names else field
+            return InvalidInput(first, "required", f"at least one of {', '.join(names)} is required")
+    if rule == "additionalProperties" and isinstance(instance, dict):
+        extras = _extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
+        if extras:
+            return InvalidInput(f"{field}.{extras[0]}", rule, "is not an allowed property")
+    return InvalidInput(field, rule, _shorten(error.message))
+
+
+def _extra_properties(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:
+    known = schema.get("properties", {})
+    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
+    return [
+        str(name)
+        for name in instance
+        if name not in known and not any(pattern.search(str(name)) for pattern in patterns)
+    ]
