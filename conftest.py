@@ -98,8 +98,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "is reported as a divergence.",
     )
     config.addinivalue_line("markers", "destructive: changes or deletes data; skipped with --live-readonly.")
-    config.addinivalue_line("markers", "contract: a contract-suite test (added automatically to contract_tests/).")
-    config.addinivalue_line("markers", "mock_only: needs the in-process mock (its store, journal or a mutant).")
+    config.addinivalue_line(
+        "markers", "contract: a contract-suite test (added automatically to contract_tests/)."
+    )
+    config.addinivalue_line(
+        "markers", "mock_only: needs the in-process mock (its store, journal or a mutant)."
+    )
     config.addinivalue_line("markers", "slow: starts extra processes; excluded by the mutant runner.")
     if config.getoption("hypothesis_profile", None) is None:
         default = "ci" if os.environ.get("CI") else "dev"

@@ -127,11 +127,17 @@ class Client:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self.call("errors_message", body=body, headers=headers)
 
-    def list(self, filter: dict[str, Any] | None = None, cursor: str | None = None, limit: int | None = None) -> Reply:
+    def list(
+        self, filter: dict[str, Any] | None = None, cursor: str | None = None, limit: int | None = None
+    ) -> Reply:
         return self.call("errors_list", query={"filter": filter, "cursor": cursor, "limit": limit})
 
     def search(
-        self, q: str, filter: dict[str, Any] | None = None, cursor: str | None = None, limit: int | None = None
+        self,
+        q: str,
+        filter: dict[str, Any] | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
     ) -> Reply:
         return self.call("errors_search", query={"q": q, "filter": filter, "cursor": cursor, "limit": limit})
 
@@ -139,15 +145,23 @@ class Client:
         return self.call("errors_get", path={"event_id": event_id})
 
     def groups(
-        self, status: str | None = None, sort: str | None = None, cursor: str | None = None, limit: int | None = None
+        self,
+        status: str | None = None,
+        sort: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
     ) -> Reply:
-        return self.call("errors_groups", query={"status": status, "sort": sort, "cursor": cursor, "limit": limit})
+        return self.call(
+            "errors_groups", query={"status": status, "sort": sort, "cursor": cursor, "limit": limit}
+        )
 
     def group_detail(self, group_id: str) -> Reply:
         return self.call("errors_group_detail", path={"error_group_id": group_id})
 
     def events(self, group_id: str, cursor: str | None = None, limit: int | None = None) -> Reply:
-        return self.call("errors_events", path={"error_group_id": group_id}, query={"cursor": cursor, "limit": limit})
+        return self.call(
+            "errors_events", path={"error_group_id": group_id}, query={"cursor": cursor, "limit": limit}
+        )
 
     def set_status(self, action: str, group_id: str, body: Any = _MISSING) -> Reply:
         return self.call(f"errors_{action}", path={"error_group_id": group_id}, body=body)
@@ -174,16 +188,25 @@ class Client:
 
     # -- helpers -------------------------------------------------------------------------------------------
 
-    def walk(self, operation_id: str, fetch: Any, limit: int | None, max_pages: int = 10_000) -> list[dict[str, Any]]:
+    def walk(
+        self, operation_id: str, fetch: Any, limit: int | None, max_pages: int = 10_000
+    ) -> list[dict[str, Any]]:
         """Follow `next_cursor` from the first page to the last; return every item in order."""
         items: list[dict[str, Any]] = []
         cursor = None
         for _ in range(max_pages):
             body = fetch(cursor=cursor, limit=limit).expect(200)
             if limit is not None:
-                check(len(body["items"]) <= limit, operation_id, f"at most {limit} items per page", len(body["items"]))
+                check(
+                    len(body["items"]) <= limit,
+                    operation_id,
+                    f"at most {limit} items per page",
+                    len(body["items"]),
+                )
             items.extend(body["items"])
             cursor = body["next_cursor"]
             if cursor is None:
                 return items
-        raise mismatch(operation_id, f"the last page within {max_pages} pages", "next_cursor never became null")
+        raise mismatch(
+            operation_id, f"the last page within {max_pages} pages", "next_cursor never became null"
+        )

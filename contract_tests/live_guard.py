@@ -41,7 +41,11 @@ def guard(operation_id: str, path: dict[str, Any] | None, body: Any, target: Tar
         group_id = path.get("error_group_id")
         if group_id not in target.owned_groups:
             path = {**path, "error_group_id": missing_group_id()}
-    if operation_id == "errors_bulk" and isinstance(body, dict) and isinstance(body.get("error_group_ids"), list):
+    if (
+        operation_id == "errors_bulk"
+        and isinstance(body, dict)
+        and isinstance(body.get("error_group_ids"), list)
+    ):
         ids = [
             group_id if isinstance(group_id, str) and group_id in target.owned_groups else missing_group_id()
             for group_id in body["error_group_ids"]

@@ -228,7 +228,9 @@ def makereport(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Te
             )
         return
     report.outcome = "skipped"
-    report.wasxfail = "divergence from inferred spec: " + "; ".join(f"{d.operation} {d.inferred}" for d in found)
+    report.wasxfail = "divergence from inferred spec: " + "; ".join(
+        f"{d.operation} {d.inferred}" for d in found
+    )
 
 
 def _clip(text: str, width: int) -> str:

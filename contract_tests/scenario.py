@@ -51,7 +51,10 @@ MESSAGE_TEMPLATES: tuple[tuple[str, str], ...] = (
 )
 
 FAMILIES: tuple[Family, ...] = (
-    *(Family(f"message:{i}", "message", template, var) for i, (template, var) in enumerate(MESSAGE_TEMPLATES)),
+    *(
+        Family(f"message:{i}", "message", template, var)
+        for i, (template, var) in enumerate(MESSAGE_TEMPLATES)
+    ),
     Family("exc_message:0", "exc_message", "bad input {}", "int", exc_type="ValueError"),
     Family("exc_message:1", "exc_message", "user {} not found", "int", exc_type="LookupError"),
     Family(
@@ -60,7 +63,12 @@ FAMILIES: tuple[Family, ...] = (
         exc_type="ValueError",
         frames=(("app/payments.py", "charge"), ("app/api.py", "handle")),
     ),
-    Family("stack:1", "stack", exc_type="ValueError", frames=(("app/orders.py", "place"), ("app/api.py", "handle"))),
+    Family(
+        "stack:1",
+        "stack",
+        exc_type="ValueError",
+        frames=(("app/orders.py", "place"), ("app/api.py", "handle")),
+    ),
     Family(
         "stack:2",
         "stack",
@@ -80,7 +88,7 @@ BY_KEY = {family.key: family for family in FAMILIES}
 TAG_POOL: dict[str, tuple[str, ...]] = {
     "service": ("checkout", "search", "billing"),
     "region": ("eu-west-1", "us-east-1"),
-    "note": ('has, comma', 'has "quotes"', "naïve-ß"),
+    "note": ("has, comma", 'has "quotes"', "naïve-ß"),
 }
 USERS = ("u_1", "u_2", "u_3")
 RELEASES = ("1.0.0", "2.0.0")
@@ -106,11 +114,13 @@ def variable(kind: str) -> st.SearchStrategy[str]:
 def _stack(family: Family, lines: list[int]) -> str:
     if family.stack_style == "v8":
         frames = "".join(
-            f"    at {func} ({path}:{line}:{line % 7 + 1})\n" for (path, func), line in zip(family.frames, lines)
+            f"    at {func} ({path}:{line}:{line % 7 + 1})\n"
+            for (path, func), line in zip(family.frames, lines)
         )
         return f"{family.exc_type}: boom\n{frames}"
     frames = "".join(
-        f'  File "{path}", line {line}, in {func}\n    do_work()\n' for (path, func), line in zip(family.frames, lines)
+        f'  File "{path}", line {line}, in {func}\n    do_work()\n'
+        for (path, func), line in zip(family.frames, lines)
     )
     return f"Traceback (most recent call last):\n{frames}{family.exc_type}: boom\n"
 
@@ -139,7 +149,10 @@ def capture_specs(draw: st.DrawFn, families: tuple[Family, ...] = FAMILIES) -> C
         else:
             body["message"] = text
     elif family.kind == "exc_message":
-        body["exception"] = {"type": family.exc_type, "message": family.template.format(draw(variable(family.var)))}
+        body["exception"] = {
+            "type": family.exc_type,
+            "message": family.template.format(draw(variable(family.var))),
+        }
     elif family.kind == "stack":
         lines = draw(st.lists(st.integers(1, 999), min_size=len(family.frames), max_size=len(family.frames)))
         stack = _stack(family, lines)

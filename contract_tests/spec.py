@@ -23,7 +23,9 @@ SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 _URN = "urn:infrai-errors-spec"
 REGISTRY: Registry[Any] = Registry().with_resource(_URN, Resource(SPEC, specification=DRAFT202012))
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 # jsonschema checks `date-time` only when rfc3339-validator is installed; check it ourselves.
 FORMATS = FormatChecker(formats=())
 
@@ -59,7 +61,14 @@ BY_LABEL: dict[str, Operation] = {op.label: op for op in OPERATIONS.values()}
 # Operations that change or remove existing data (off under --live-readonly; never fuzzed against live
 # outside this run's own groups).
 DESTRUCTIVE = frozenset(
-    {"errors_resolve", "errors_unresolve", "errors_ignore", "errors_delete", "errors_bulk", "errors_retention_set"}
+    {
+        "errors_resolve",
+        "errors_unresolve",
+        "errors_ignore",
+        "errors_delete",
+        "errors_bulk",
+        "errors_retention_set",
+    }
 )
 
 
@@ -101,7 +110,9 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
 
 # Identity of every dict in the spec -> its JSON pointer. `referencing` hands out the very objects of SPEC, so a
 # jsonschema error's `.schema` can be located in the document.
-_POINTERS: dict[int, str] = {id(node): pointer for pointer, node in _walk(SPEC, "#") if isinstance(node, dict)}
+_POINTERS: dict[int, str] = {
+    id(node): pointer for pointer, node in _walk(SPEC, "#") if isinstance(node, dict)
+}
 
 
 def _node_at(pointer: str) -> Any:
@@ -142,7 +153,9 @@ def inferred_owner(pointer: str) -> InferredDecision | None:
         candidate = "#/" + "/".join(parts)
         node = _node_at(candidate)
         if isinstance(node, dict) and node.get("x-inferred") is True:
-            return InferredDecision(candidate, short_name(candidate), str(node.get("x-inferred-note", "")).strip())
+            return InferredDecision(
+                candidate, short_name(candidate), str(node.get("x-inferred-note", "")).strip()
+            )
         parts.pop()
     return None
 

@@ -24,12 +24,15 @@ from hypothesis import HealthCheck, settings
 from schemathesis.openapi.checks import EnsureResourceAvailability, UseAfterFree
 
 from . import budgets, live_guard
-from .hooks import CURSOR_OPERATIONS, align_group_action_body, operation_id
+from .hooks import CURSOR_OPERATIONS, align_group_action_body, allow_capture_roots, operation_id
 from .spec import DESTRUCTIVE, SPEC_PATH
 from .target import Target
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
-GROUP_READS = frozenset({"errors_group_detail", "errors_events", "errors_resolve", "errors_unresolve", "errors_ignore"})
+allow_capture_roots()
+GROUP_READS = frozenset(
+    {"errors_group_detail", "errors_events", "errors_resolve", "errors_unresolve", "errors_ignore"}
+)
 
 
 @schema.auth(refresh_interval=None, retry_on=[])
@@ -94,7 +97,9 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
             for group_id in payload.get("succeeded", []):
                 self.deleted_groups[str(group_id)] = "POST /v1/errors/bulk (delete)"
 
-    def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+    def validate_response(
+        self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+    ) -> None:
         super().validate_response(response, case, additional_checks=additional_checks, **kwargs)
         op = operation_id(case)
         usage = f"{case.operation.method.upper()} {response.request.url}"
@@ -157,7 +162,11 @@ def test_stateful_links(target: Target) -> None:
             max_examples=budget.stateful_examples,
             stateful_step_count=budget.stateful_steps,
             deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+            ],
         )
     )
     print(  # visible with -s / -rP: what the links actually reached

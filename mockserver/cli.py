@@ -86,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except (OSError, ValueError, RuntimeError) as exc:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(server))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(server))
+    except OSError as exc:  # e.g. the port is taken
+        parser().exit(1, f"infrai-mock: error: {exc}\n")
     return 0

@@ -30,6 +30,16 @@ _START_TIMEOUT = 10.0
 _SHUTDOWN_TIMEOUT = 2.0
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Let connection handlers that outlived the runner finish, then close the loop."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
 class MockServer:
     """A running (or ready to run) infrai-errors mock on `host:port` (port 0 picks a free one).
 
@@ -204,7 +214,7 @@ class MockServer:
             try:
                 loop.run_forever()
             finally:
-                loop.close()
+                _close_loop(loop)
 
         thread = threading.Thread(target=serve, name=f"infrai-mock-{id(self):x}", daemon=True)
         self._loop, self._thread = loop, thread

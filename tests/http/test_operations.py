@@ -65,7 +65,9 @@ class TestReads:
         second = oracle.assert_conforms("errors_list", api.call("GET", "/v1/errors/list", params=params))
         assert second["items"][0]["id"] == seeded["event_id"]
 
-    def test_list_filter_is_json_in_the_query(self, api: Api, oracle: SpecOracle, seeded: dict[str, str]) -> None:
+    def test_list_filter_is_json_in_the_query(
+        self, api: Api, oracle: SpecOracle, seeded: dict[str, str]
+    ) -> None:
         """The filter parameter is URL-encoded JSON and narrows the list."""
         params = {"filter": json.dumps({"level": ["error", "fatal"]})}
         body = oracle.assert_conforms("errors_list", api.call("GET", "/v1/errors/list", params=params))
@@ -73,7 +75,9 @@ class TestReads:
 
     def test_search_finds_by_keyword(self, api: Api, oracle: SpecOracle, seeded: dict[str, str]) -> None:
         """errors.search matches the exception message."""
-        body = oracle.assert_conforms("errors_search", api.call("GET", "/v1/errors/search", params={"q": "bad"}))
+        body = oracle.assert_conforms(
+            "errors_search", api.call("GET", "/v1/errors/search", params={"q": "bad"})
+        )
         assert [item["id"] for item in body["items"]] == [seeded["event_id"]]
 
     def test_get_returns_the_event(self, api: Api, oracle: SpecOracle, seeded: dict[str, str]) -> None:
@@ -101,9 +105,13 @@ class TestReads:
         assert len(body["hourly"]) == 24
         assert body["latest_event"]["id"] == seeded["event_id"]
 
-    def test_events_lists_one_groups_events(self, api: Api, oracle: SpecOracle, seeded: dict[str, str]) -> None:
+    def test_events_lists_one_groups_events(
+        self, api: Api, oracle: SpecOracle, seeded: dict[str, str]
+    ) -> None:
         """errors.events pages through one group."""
-        body = oracle.assert_conforms("errors_events", api.call("GET", f"/v1/errors/events/{seeded['group_id']}"))
+        body = oracle.assert_conforms(
+            "errors_events", api.call("GET", f"/v1/errors/events/{seeded['group_id']}")
+        )
         assert [item["id"] for item in body["items"]] == [seeded["event_id"]]
 
 
@@ -117,7 +125,14 @@ class TestGroupChanges:
         ],
     )
     def test_status_change_without_body(
-        self, api: Api, oracle: SpecOracle, seeded: dict[str, str], operation_id: str, verb: str, status: str
+        self,
+        *,
+        api: Api,
+        oracle: SpecOracle,
+        seeded: dict[str, str],
+        operation_id: str,
+        verb: str,
+        status: str,
     ) -> None:
         """The group action works with no body at all."""
         response = api.call("POST", f"/v1/errors/{verb}/{seeded['group_id']}")
@@ -177,7 +192,9 @@ class TestData:
     def test_retention_set_reads_back(self, api: Api, oracle: SpecOracle) -> None:
         """errors.retention.set changes what errors.retention.get answers."""
         update = {"days": 30, "auto_export_before_cleanup": True, "export_destination": "s3://bucket/x"}
-        body = oracle.assert_conforms("errors_retention_set", api.call("PUT", "/v1/errors/retention/set", update))
+        body = oracle.assert_conforms(
+            "errors_retention_set", api.call("PUT", "/v1/errors/retention/set", update)
+        )
         assert body == update
         assert api.ok("GET", "/v1/errors/retention/get") == update
 

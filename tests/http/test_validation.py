@@ -1,0 +1,234 @@
+"""The spec table, JSON decoding, and the fast schema check agreeing with jsonschema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from http_support import SPEC_PATH
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mockserver.fastcheck import SchemaCompiler, Uncompilable
+from mockserver.spec import default_spec_path, load_spec
+from mockserver.store import InvalidInput
+from mockserver.validation import MAX_JSON_DEPTH, Validators, decode_json
+
+SPEC = load_spec(SPEC_PATH)
+VALIDATORS = Validators(SPEC)
+
+
+class TestSpecTable:
+    def test_sixteen_operations_with_capabilities(self) -> None:
+        """The table holds the 16 operations, each with its x-capability."""
+        assert len(SPEC.operations) == 16
+        assert {op.capability for op in SPEC.operations.values()} >= {
+            "errors.capture",
+            "errors.retention.set",
+        }
+
+    def test_parameters_are_resolved(self) -> None:
+        """`$ref`ed parameters carry their name, location, type, default and JSON-ness."""
+        params = {param.name: param for param in SPEC.operations["errors_list"].parameters}
+        assert params["limit"].type == "integer"
+        assert params["limit"].default == 50
+        assert params["filter"].json_content is True
+        assert params["filter"].location == "query"
+
+    def test_responses_know_required_headers(self) -> None:
+        """The 429 response requires Retry-After."""
+        assert SPEC.operations["errors_list"].responses[429].required_headers == ("Retry-After",)
+
+    def test_optional_and_required_bodies(self) -> None:
+        """Group actions and export have optional bodies; capture's is required; GETs have none."""
+        operations = SPEC.operations
+        assert operations["errors_resolve"].body is not None
+        assert operations["errors_resolve"].body.required is False
+        assert operations["errors_export"].body is not None
+        assert operations["errors_export"].body.required is False
+        assert operations["errors_capture"].body is not None
+        assert operations["errors_capture"].body.required is True
+        assert operations["errors_list"].body is None
+
+    def test_source_tree_spec_is_the_default(self) -> None:
+        """Without a packaged copy, the source tree's spec is used."""
+        assert default_spec_path() == SPEC_PATH
+
+
+class TestDecodeJson:
+    @pytest.mark.parametrize(
+        ("raw", "rule"),
+        [
+            (b"\xff", "encoding"),
+            (b"{", "json"),
+            (b"[NaN]", "json"),
+            (b"[1e999]", "json"),
+            (b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1), "depth"),
+            (b"[" * 50_000 + b"]" * 50_000, "depth"),
+        ],
+    )
+    def test_rejections_name_the_rule(self, raw: bytes, rule: str) -> None:
+        """Each kind of undecodable input has its own rule."""
+        with pytest.raises(InvalidInput) as caught:
+            decode_json(raw, "body")
+        assert caught.value.rule == rule
+
+    def test_depth_at_the_limit_is_fine(self) -> None:
+        """Exactly 64 levels decode."""
+        assert decode_json(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, "body") is not None
+
+
+class TestFastCheck:
+    compiler = SchemaCompiler(
+        {"defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/defs/node"}}}}}, {}
+    )
+
+    @pytest.mark.parametrize(
+        ("schema", "value", "valid"),
+        [
+            ({"type": "integer"}, True, False),
+            ({"type": "integer"}, 1.0, True),
+            ({"type": "number"}, False, False),
+            ({"const": True}, 1, False),
+            ({"const": True}, True, True),
+            ({"enum": ["a", None]}, None, True),
+            ({"enum": ["a", None]}, 0, False),
+            ({"type": ["string", "null"]}, None, True),
+            ({"minimum": 1}, "not a number", True),
+            ({"maxLength": 2}, "ab", True),
+            ({"maxLength": 2}, "abc", False),
+            ({"additionalProperties": False, "patternProperties": {"^x": {}}}, {"xy": 1}, True),
+            ({"additionalProperties": False, "patternProperties": {"^x": {}}}, {"y": 1}, False),
+            ({"oneOf": [{"type": "integer"}, {"type": "number"}]}, 1, False),
+        ],
+    )
+    def test_edge_cases(self, schema: dict[str, Any], value: Any, valid: bool) -> None:
+        """JSON Schema's type rules, not Python's (True is no integer, 1.0 is one)."""
+        assert self.compiler.compile(schema)(value) is valid
+
+    def test_recursive_refs(self) -> None:
+        """A schema that refers to itself compiles and checks nested values."""
+        check = self.compiler.compile_pointer("/defs/node")
+        assert check({"next": {"next": {}}})
+        assert not check({"next": {"next": 3}})
+
+    @pytest.mark.parametrize("schema", [{"uniqueItems": True}, {"$ref": "other.yaml#/x"}, {"enum": [1, 2]}])
+    def test_unknown_keywords_are_left_to_jsonschema(self, schema: dict[str, Any]) -> None:
+        """Anything outside the subset refuses to compile rather than guess."""
+        with pytest.raises(Uncompilable):
+            self.compiler.compile(schema)
+
+    def test_every_spec_schema_compiles(self) -> None:
+        """The spec stays inside the fast subset, so every check has a fast path."""
+        compiled = VALIDATORS._compiled
+        assert compiled
+        assert all(validator.fast is not None for validator in compiled.values())
+
+
+def _examples(node: Any) -> list[Any]:
+    """Every example value in the document."""
+    found: list[Any] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "examples" and isinstance(value, dict):
+                found.extend(
+                    item["value"] for item in value.values() if isinstance(item, dict) and "value" in item
+                )
+            else:
+                found.extend(_examples(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_examples(value))
+    return found
+
+
+POOL = [
+    *_examples(SPEC.document),
+    {"ok": False, "error": {"code": "NOT_FOUND", "message": "x", "details": {"field": "f"}}},
+    {"days": 30, "auto_export_before_cleanup": True, "export_destination": None},
+    {"ok": True, "action": "delete", "succeeded": ["grp_1"], "failed": []},
+]
+POINTERS = sorted(VALIDATORS._compiled)
+# For each schema, the pool documents it accepts: mutating these explores the edge of validity.
+VALID_SEEDS = {
+    pointer: [example for example in POOL if VALIDATORS._compiled[pointer].full.is_valid(example)] or POOL
+    for pointer in POINTERS
+}
+STRINGS = st.sampled_from(
+    [
+        "",
+        "error",
+        "resolved",
+        "csv",
+        "grp_1",
+        "2026-01-01T00:00:00Z",
+        "2026-13-01T00:00:00Z",
+        "tags.env",
+        "x" * 300,
+    ]
+)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5000)
+    | st.sampled_from([1.0, 2.5, 30.0])
+    | STRINGS
+    | st.text(max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(STRINGS | st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _edit_object(draw: st.DrawFn, value: dict[str, Any], action: str, budget: int) -> Any:
+    key = draw(st.sampled_from(sorted(value)))
+    if action == "descend":
+        return {**value, key: draw(mutated(value[key], budget - 1))}
+    if action == "drop":
+        return {name: item for name, item in value.items() if name != key}
+    return {**value, draw(STRINGS): draw(JSON)}
+
+
+def _edit_array(draw: st.DrawFn, value: list[Any], action: str, budget: int) -> Any:
+    index = draw(st.integers(0, len(value) - 1))
+    if action == "descend":
+        return [*value[:index], draw(mutated(value[index], budget - 1)), *value[index + 1 :]]
+    if action == "drop":
+        return [*value[:index], *value[index + 1 :]]
+    return [*value, draw(JSON)]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, value: Any, budget: int = 3) -> Any:
+    """`value` with a few random edits deep inside (replace, drop, add)."""
+    action = draw(st.sampled_from(["keep", "replace", "descend", "drop", "add"]))
+    if budget == 0 or action == "keep":
+        return value
+    if action == "replace":
+        return draw(JSON)
+    if isinstance(value, dict) and value:
+        return _edit_object(draw, value, action, budget)
+    if isinstance(value, list) and value:
+        return _edit_array(draw, value, action, budget)
+    return value
+
+
+class TestFastCheckAgreesWithJsonschema:
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def test_same_verdict_on_mutated_examples(self, data: st.DataObject) -> None:
+        """For every spec schema, the fast check and jsonschema accept and reject the same documents."""
+        pointer = data.draw(st.sampled_from(POINTERS))
+        seeds = data.draw(st.sampled_from([VALID_SEEDS[pointer], POOL]))
+        instance = data.draw(mutated(data.draw(st.sampled_from(seeds))))
+        validator = VALIDATORS._compiled[pointer]
+        assert validator.fast is not None
+        assert validator.fast(instance) == validator.full.is_valid(instance), (pointer, instance)
+
+    @pytest.mark.parametrize("example", POOL, ids=lambda value: type(value).__name__)
+    def test_examples_get_the_same_verdict_everywhere(self, example: Any) -> None:
+        """Each spec example, against every schema, gets one verdict from both."""
+        for validator in VALIDATORS._compiled.values():
+            assert validator.fast is not None
+            assert validator.fast(example) == validator.full.is_valid(example)
