@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests import plugin
 
-# -- Hypothesis profiles ---------------------------------------------------------------------------------------
+# -- Hypothesis profiles -------------------------------------------------------------------------------------
 # `dev`: Hypothesis's defaults (local runs keep the example database, so failures replay).
 settings.register_profile("dev", deadline=None)
 # `ci`: what Hypothesis's built-in `ci` profile sets (deterministic, no database, print the blob).
@@ -62,7 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--api-key",
         default=None,
-        help="API key for --target=live (default: $INFRAI_API_KEY). Without one every contract test is skipped.",
+        help="API key for --target=live (default: $INFRAI_API_KEY); without one contract tests are skipped.",
     )
     group.addoption(
         "--live-budget",
@@ -87,15 +87,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--strict-divergence",
         action="store_true",
         default=False,
-        help="Against live, fail (instead of xfail) tests whose failure is a divergence from an inferred decision.",
+        help="Against live, fail (not xfail) tests whose failure is a divergence from an inferred decision.",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "inferred(*names, note=''): the test depends on x-inferred parts of the spec; against live its failure "
-        "is reported as a divergence.",
+        "inferred(*names, note=''): the test depends on x-inferred parts of the spec; against live "
+        "its failure is reported as a divergence.",
     )
     config.addinivalue_line("markers", "destructive: changes or deletes data; skipped with --live-readonly.")
     config.addinivalue_line(

@@ -23,7 +23,7 @@ class Budget:
 
 BUDGETS = {
     "dev": Budget(25, 40, 12, 40, 30, 10),
-    "ci": Budget(20, 40, 12, 40, 30, 10),
+    "ci": Budget(80, 120, 20, 150, 40, 15),
     "thorough": Budget(300, 400, 25, 500, 60, 100),
     "mutants": Budget(10, 20, 10, 30, 30, 5),
 }

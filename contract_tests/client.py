@@ -14,22 +14,11 @@ from urllib.parse import quote
 
 import requests
 
+from .mismatch import ContractMismatch
 from .spec import OPERATIONS, schema_findings
 
 _MISSING: Any = object()
 TIMEOUT = 30
-
-
-class ContractMismatch(AssertionError):
-    """The service did something other than what the spec (or our reading of it) says."""
-
-    def __init__(self, operation: str, assumed: str, observed: str, inferred: str | None = None) -> None:
-        self.operation = operation
-        self.assumed = assumed
-        self.observed = observed
-        self.inferred = inferred
-        tag = f" [inferred: {inferred}]" if inferred else ""
-        super().__init__(f"{operation}: expected {assumed}; got {observed}{tag}")
 
 
 def mismatch(operation: str, assumed: str, observed: Any, inferred: str | None = None) -> ContractMismatch:
@@ -73,7 +62,7 @@ class Reply:
                 self.operation,
                 f"a body matching {first.pointer or 'the documented schema'} (HTTP {self.status})",
                 "; ".join(f.describe() for f in findings[:5]),
-                first.inferred.name if first.inferred else None,
+                first.name if first.inferred else None,
             )
 
 
@@ -106,7 +95,8 @@ class Client:
         for name, value in (query or {}).items():
             if value is None:
                 continue
-            params[name] = json.dumps(value) if name == "filter" else value
+            # `filter` is URL-encoded JSON; a str is sent as it is (to test malformed filters).
+            params[name] = json.dumps(value) if name == "filter" and not isinstance(value, str) else value
         kwargs: dict[str, Any] = {"params": params, "headers": sent_headers, "timeout": TIMEOUT}
         if body is not _MISSING:
             kwargs["json"] = body

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from . import plugin
+from mockserver import MockServer
+
+from . import mutants, plugin
 from .target import Target
 
 
@@ -22,10 +24,6 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         assert run.api_key is not None
         yield Target("live", run.base_url, run.api_key, run.run_id, readonly=run.readonly)
         return
-    from mockserver import MockServer
-
-    from . import mutants
-
     undo = mutants.apply(os.environ.get(mutants.ENV))
     keys = Target.mock_keys(run.run_id)
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from schemathesis.specs.openapi import stateful
+
 CURSOR_OPERATIONS = frozenset({"errors_list", "errors_search", "errors_events", "errors_groups"})
 GROUP_ACTIONS = frozenset({"errors_resolve", "errors_unresolve", "errors_ignore"})
 
@@ -18,8 +20,8 @@ def is_positive(case: Any) -> bool:
 
 
 def align_group_action_body(case: Any) -> None:
-    """GroupAction: "when given, `error_group_id` must equal the id in the path" — a cross-field rule JSON Schema
-    cannot state. A positive case must obey it; negative cases keep whatever they negated."""
+    """GroupAction: "when given, `error_group_id` must equal the id in the path" — a cross-field rule JSON
+    Schema cannot state. A positive case must obey it; negative cases keep whatever they negated."""
     if (
         operation_id(case) in GROUP_ACTIONS
         and is_positive(case)
@@ -39,14 +41,13 @@ CAPTURE_LABELS = frozenset({"POST /v1/errors/capture", "POST /v1/errors/message"
 def allow_capture_roots() -> None:
     """Let the stateful phase start scenarios with a capture.
 
-    schemathesis 4.32 picks scenario roots with `is_likely_root_transition`, which rejects an operation when any
-    body field looks like a foreign key to a resource nothing produces. Both capture bodies have an *optional*
-    `user_id`, read as a key of a `User` resource, so neither capture can start a scenario and every link-fed
-    group id is missing: the run degenerates into 404s. Optional fields cannot make a request fail, so the two
-    captures are roots again. (Worth an upstream issue: optional FK-looking fields should not count.)
+    schemathesis 4.32 picks scenario roots with `is_likely_root_transition`, which rejects an operation when
+    any body field looks like a foreign key to a resource nothing produces. Both capture bodies have an
+    *optional* `user_id`, read as a key of a `User` resource, so neither capture can start a scenario and
+    every link-fed group id is missing: the run degenerates into 404s. Optional fields cannot make a request
+    fail, so the two captures are roots again. (Worth an upstream issue: optional FK-looking fields should
+    not count.)
     """
-    from schemathesis.specs.openapi import stateful
-
     original = stateful.is_likely_root_transition
     if getattr(original, "_infrai_patched", False):
         return

@@ -28,15 +28,27 @@ def tag_body(body: Any, target: Target) -> Any:
     if not isinstance(body, dict):
         return body
     tags = body.get("tags", {})
-    if not isinstance(tags, dict) or len(tags) >= MAX_TAGS:
+    if not isinstance(tags, dict):
         return body
+    if len(tags) >= MAX_TAGS:  # make room: the tag matters more than one generated tag
+        tags = dict(list(tags.items())[: MAX_TAGS - 1])
     return {**body, "tags": {**tags, RUN_TAG: target.run_id}}
+
+
+def run_key(value: Any, target: Target) -> Any:
+    """Namespace a generated idempotency key by the run, so it never replays an earlier run's result."""
+    if isinstance(value, str) and 1 <= len(value) <= 255 - 14:
+        return f"icr-{target.run_id[:8]}-{value}"
+    return value
 
 
 def guard(operation_id: str, path: dict[str, Any] | None, body: Any, target: Target) -> tuple[Any, Any]:
     """Return (path parameters, body) safe to send to the live service for this operation."""
     if operation_id in ("errors_capture", "errors_message"):
-        return path, tag_body(body, target)
+        body = tag_body(body, target)
+        if isinstance(body, dict) and "idempotency_key" in body:
+            body = {**body, "idempotency_key": run_key(body["idempotency_key"], target)}
+        return path, body
     if operation_id in GROUP_PATH_OPERATIONS and isinstance(path, dict):
         group_id = path.get("error_group_id")
         if group_id not in target.owned_groups:
@@ -52,6 +64,13 @@ def guard(operation_id: str, path: dict[str, Any] | None, body: Any, target: Tar
         ]
         body = {**body, "error_group_ids": ids}
     return path, body
+
+
+def guard_headers(headers: Any, target: Target) -> Any:
+    """The Idempotency-Key header, namespaced by the run (see `run_key`)."""
+    if isinstance(headers, dict) and "Idempotency-Key" in headers:
+        return {**headers, "Idempotency-Key": run_key(headers["Idempotency-Key"], target)}
+    return headers
 
 
 def learn(operation_id: str, status: int, payload: Any, target: Target) -> None:

@@ -1,18 +1,19 @@
 """The reference model: what a correct service holds after a sequence of calls, computed independently.
 
 It knows nothing of fingerprints or hashes: a group is "the events of one family" (scenario.py), and every
-aggregate, order, filter and search result is recomputed from the stored events. Semantics (docs/semantics.md):
+aggregate, order, filter and search result is recomputed from the stored events. Semantics
+(docs/semantics.md):
 * grouping: same family -> same group, distinct families -> distinct groups; after a delete, the next event of
   the family opens a new group (new id, count 1, unresolved/new);
-* lifecycle: new group unresolved/new; resolve -> resolved/null; ignore -> ignored/archived_forever; unresolve of
-  a resolved or ignored group -> unresolved/ongoing (a no-op on an unresolved one); an event in a resolved group
-  -> unresolved/regressed; an event in an ignored group keeps it ignored (and counts);
+* lifecycle: new group unresolved/new; resolve -> resolved/null; ignore -> ignored/archived_forever;
+  unresolve of a resolved or ignored group -> unresolved/ongoing (a no-op on an unresolved one); an event in
+  a resolved group -> unresolved/regressed; an event in an ignored group keeps it ignored (and counts);
 * aggregates: count, user_count (distinct user ids), first_seen/last_seen (oldest/newest event), level (of the
   latest event), latest_event_id;
 * order: events newest first, ties by id descending; groups by the sort key descending, ties by id descending;
 * filters: a scalar means equals, a list any of, keys ANDed; `status` is the event's group's; since inclusive,
-  until exclusive; search: every free-text token is a case-insensitive substring of the message, exception type,
-  exception message, code or a tag value; `key:value` tokens filter (case-insensitively).
+  until exclusive; search: every free-text token is a case-insensitive substring of the message, exception
+  type, exception message, code or a tag value; `key:value` tokens filter (case-insensitively).
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ class Model:
         default_factory=lambda: {"days": 90, "auto_export_before_cleanup": False, "export_destination": None}
     )
 
-    # -- changes -------------------------------------------------------------------------------------------------
+    # -- changes ---------------------------------------------------------------------------------------------
 
     def add_event(self, family: str, doc: dict[str, Any]) -> MEvent:
         self.seq += 1
@@ -185,7 +186,7 @@ class Model:
         self.deleted_events.update(dict.fromkeys(event.id for event in group.events))
         return group
 
-    # -- reads ---------------------------------------------------------------------------------------------------
+    # -- reads -----------------------------------------------------------------------------------------------
 
     @property
     def events(self) -> list[MEvent]:
@@ -252,7 +253,7 @@ class Model:
         return {
             "environments": sorted({e.doc["environment"] for e in group.events if e.doc.get("environment")}),
             "releases": sorted({e.doc["release"] for e in group.events if e.doc.get("release")}),
-            "tags": {key: counts for key, counts in sorted(tags.items())},
+            "tags": dict(sorted(tags.items())),
             "latest_event": group.latest.doc,
         }
 

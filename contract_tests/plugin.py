@@ -5,8 +5,9 @@
   call in flight and every later contract test are skipped with a reason (never silently passed);
 * `--live-readonly`: tests marked `destructive` are skipped;
 * the divergence report: against live, a failing test marked `inferred` (or a schemathesis failure located in
-  an `x-inferred` schema) is a divergence from our guess, not a plain failure. It is listed in a terminal table
-  and written to `--divergence-report` as JSON; the test is reported as xfailed unless `--strict-divergence`.
+  an `x-inferred` schema) is a divergence from our guess, not a plain failure. It is listed in a terminal
+  table and written to `--divergence-report` as JSON; the test is reported as xfailed unless
+  `--strict-divergence`.
 
 Nothing here imports the mock: `tests/` must not depend on it.
 """
@@ -24,6 +25,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from .mismatch import ContractMismatch
 
 LIVE_DEFAULT_URL = "https://api.infrai.cc"
 CONTRACT_DIR = Path(__file__).resolve().parent
@@ -111,7 +114,7 @@ def configure(config: pytest.Config) -> None:
 
 
 def _install_counter(run: RunState) -> None:
-    """Count (and cap) every `requests` call to the live base URL, whoever makes it (schemathesis probes too)."""
+    """Count (and cap) every `requests` call to the live base URL, whoever makes it (probes too)."""
     prefix = run.base_url or ""
 
     def request(self: requests.Session, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
@@ -168,8 +171,6 @@ def record(item: pytest.Item, divergence: Divergence) -> None:
 
 
 def _divergences_from_failure(item: pytest.Item, call: pytest.CallInfo[None]) -> list[Divergence]:
-    from .client import ContractMismatch
-
     marker = item.get_closest_marker("inferred")
     assert marker is not None
     names = ", ".join(map(str, marker.args)) or "inferred behaviour"
@@ -208,12 +209,29 @@ def _divergences_from_failure(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return found
 
 
+def _is_assertion(call: pytest.CallInfo[None]) -> bool:
+    """Only a failed expectation can be a divergence; an error (a test bug, a dead connection) cannot."""
+    if call.excinfo is None:
+        return False
+    leaves: list[BaseException] = []
+
+    def flatten(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                flatten(inner)
+        else:
+            leaves.append(exc)
+
+    flatten(call.excinfo.value)
+    return bool(leaves) and all(isinstance(exc, AssertionError) for exc in leaves)
+
+
 def makereport(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     run = item.config.stash.get(STATE, None)
     if run is None or not run.is_live or report.when != "call" or not item.get_closest_marker("contract"):
         return
     found: list[Divergence] = []
-    if report.failed and item.get_closest_marker("inferred"):
+    if report.failed and item.get_closest_marker("inferred") and _is_assertion(call):
         found = _divergences_from_failure(item, call)
     elif report.passed:
         found = item.stash.get(ITEM_DIVERGENCES, [])
@@ -253,7 +271,8 @@ def terminal_summary(reporter: pytest.TerminalReporter) -> None:
     reporter.write_line(f"live calls: {run.calls} (budget {budget}); readonly: {run.readonly}")
     if run.refused or run.budget_skips:
         reporter.write_line(
-            f"LIVE BUDGET REACHED: {run.refused} call(s) refused, {run.budget_skips} test(s) skipped before start",
+            f"LIVE BUDGET REACHED: {run.refused} call(s) refused, "
+            f"{run.budget_skips} test(s) skipped before start",
             red=True,
             bold=True,
         )

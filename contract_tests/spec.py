@@ -108,8 +108,8 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
             yield from _walk(value, f"{pointer}/{index}")
 
 
-# Identity of every dict in the spec -> its JSON pointer. `referencing` hands out the very objects of SPEC, so a
-# jsonschema error's `.schema` can be located in the document.
+# Identity of every dict in the spec -> its JSON pointer. `referencing` hands out the very objects of SPEC,
+# so a jsonschema error's `.schema` can be located in the document.
 _POINTERS: dict[int, str] = {
     id(node): pointer for pointer, node in _walk(SPEC, "#") if isinstance(node, dict)
 }
@@ -117,10 +117,10 @@ _POINTERS: dict[int, str] = {
 
 def _node_at(pointer: str) -> Any:
     node: Any = SPEC
-    for part in pointer.lstrip("#/").split("/"):
-        if not part:
+    for raw in pointer.lstrip("#/").split("/"):
+        if not raw:
             continue
-        part = part.replace("~1", "/").replace("~0", "~")
+        part = raw.replace("~1", "/").replace("~0", "~")
         node = node[int(part)] if isinstance(node, list) else node[part]
     return node
 
@@ -190,6 +190,14 @@ class SchemaFinding:
     inferred: InferredDecision | None
     message: str
     instance_path: str
+
+    @property
+    def name(self) -> str:
+        """The failing place, e.g. `ErrorGroup.substatus`, plus its x-inferred owner when that is wider."""
+        here = short_name(self.pointer) if self.pointer else "response"
+        if self.inferred is None or self.inferred.name == here:
+            return here
+        return f"{here} (x-inferred {self.inferred.name})"
 
     def describe(self) -> str:
         where = self.instance_path or "<body>"

@@ -1,17 +1,17 @@
 """Layer 3: a Hypothesis state machine drives the target over HTTP and checks it against the reference model.
 
 What layers 1 and 2 cannot see: grouping (families), exact aggregates, the lifecycle incl. regression, ignored
-groups still counting, delete cascades, bulk with unknown ids, idempotency keys, every page of every list walked
-(with captures in between) visiting each item exactly once, filters, search, export (CSV parsed back) and
-retention. Each example is a fresh scenario: a fresh API key against the mock, a fresh scope tag against live
-(every comparison then narrowed to that tag; destructive rules only touch the scenario's own groups).
+groups still counting, delete cascades, bulk with unknown ids, idempotency keys, every page of every list
+walked (with captures in between) visiting each item exactly once, filters, search, export (CSV parsed back)
+and retention. Each example is a fresh scenario: a fresh API key against the mock, a fresh scope tag against
+live (every comparison then narrowed to that tag; destructive rules only touch the scenario's own groups).
 """
 
 from __future__ import annotations
 
 import csv
-from collections import Counter
 import io
+from collections import Counter
 from typing import Any, ClassVar
 
 import pytest
@@ -28,7 +28,17 @@ from hypothesis.stateful import (
 from . import budgets
 from .client import Client, check, mismatch
 from .model import CSV_HEADER, MEvent, MGroup, Model, parse_csv_tags, parse_ts
-from .scenario import ENVIRONMENTS, LEVELS, RELEASES, TAG_POOL, USERS, CaptureSpec, Scope, capture_specs
+from .scenario import (
+    BY_KEY,
+    ENVIRONMENTS,
+    LEVELS,
+    RELEASES,
+    TAG_POOL,
+    USERS,
+    CaptureSpec,
+    Scope,
+    capture_specs,
+)
 from .target import Target
 
 ACTIONS = ("resolve", "unresolve", "ignore")
@@ -50,8 +60,10 @@ class ErrorsModel(RuleBasedStateMachine):
         self.idempotent: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = []
         self.counter = 0
         self.destructive = not (self.target.is_live and self.target.readonly)
+        if self.target.is_live:  # a live account's retention is whatever it is: start from it
+            self.model.retention = self.api.retention().expect(200)
 
-    # -- helpers -------------------------------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------------------------
     # Ids and timestamps differ from run to run, so nothing drawn may depend on them (or on how many there
     # are): Hypothesis replays a failing example against a new server and would call it flaky. Choices over
     # service state draw a state-independent integer and index with it.
@@ -80,6 +92,16 @@ class ErrorsModel(RuleBasedStateMachine):
         send = self.api.message if spec.operation == "errors_message" else self.api.capture
         result = send(body, idempotency_key=header_key).expect(200)
         op = spec.operation
+        known = self.model.by_family.get(spec.family)
+        seen_before = result["error_group_id"] in self.model.ever_group_ids
+        doc = self.api.get(result["error_id"]).expect(200)
+        newest = max(self.model.events, key=lambda event: event.ts) if self.model.events else None
+        # Into the model first, so a failing check below leaves model and service in step (teardown compares).
+        event = self.model.add_event(spec.family, doc)
+        if idempotent:
+            self.idempotent.append((op, body, header_key, result))
+        if self.target.is_live and result["is_new_group"]:
+            self.target.owned_groups.add(result["error_group_id"])
         check(
             result["duplicate"] is False,
             op,
@@ -87,11 +109,9 @@ class ErrorsModel(RuleBasedStateMachine):
             result,
             "CaptureResult.duplicate",
         )
-        group_id = result["error_group_id"]
-        known = self.model.by_family.get(spec.family)
         if known is None:
             check(
-                result["is_new_group"] is True and group_id not in self.model.ever_group_ids,
+                result["is_new_group"] is True and not seen_before,
                 op,
                 f"a new group (is_new_group=true, unseen id) for the first event of family {spec.family}",
                 result,
@@ -99,23 +119,17 @@ class ErrorsModel(RuleBasedStateMachine):
             )
         else:
             check(
-                group_id == known and result["is_new_group"] is False,
+                result["error_group_id"] == known and result["is_new_group"] is False,
                 op,
                 f"group {known} (is_new_group=false): same family {spec.family} as earlier events",
                 result,
                 "grouping",
             )
-        doc = self.api.get(result["error_id"]).expect(200)
-        self._check_event_doc(doc, spec, body, result)
-        if self.target.is_live and result["is_new_group"]:
-            self.target.owned_groups.add(group_id)
-        event = self.model.add_event(spec.family, doc)
-        if idempotent:
-            self.idempotent.append((op, body, header_key, result))
+        self._check_event_doc(doc, spec, body, result, newest)
         return event
 
     def _check_event_doc(
-        self, doc: dict[str, Any], spec: CaptureSpec, body: dict[str, Any], result: Any
+        self, doc: dict[str, Any], spec: CaptureSpec, body: dict[str, Any], result: Any, newest: MEvent | None
     ) -> None:
         op = "errors_get"
         exception = body.get("exception")
@@ -157,8 +171,7 @@ class ErrorsModel(RuleBasedStateMachine):
                 doc["fingerprint"],
                 "ErrorEvent.fingerprint",
             )
-        if self.model.events:
-            newest = max(self.model.events, key=lambda event: event.ts)
+        if newest is not None:
             check(
                 parse_ts(doc["timestamp"]) >= newest.ts,
                 op,
@@ -274,6 +287,7 @@ class ErrorsModel(RuleBasedStateMachine):
         """
         self.during: set[str] = set()
         self.captured_during = False
+        self.walk_complete = True
         items: list[dict[str, Any]] = []
         cursor = None
         pending = list(between)
@@ -305,6 +319,7 @@ class ErrorsModel(RuleBasedStateMachine):
         else:
             if not self.target.is_live:
                 raise mismatch(op, f"the last page within {max_pages} pages", "next_cursor never became null")
+            self.walk_complete = False  # live: stopped at the page cap, the rest of the account unseen
         self.leftover = pending  # captured by `_flush` once the caller has compared the walk
         return [item for item in items if item["id"] not in self.during]
 
@@ -332,7 +347,7 @@ class ErrorsModel(RuleBasedStateMachine):
         check(len(seen_ids) == len(set(seen_ids)), op, f"{what}: every item exactly once", seen_ids)
         check(seen_ids == want, op, f"{what}: exactly {want}", seen_ids)
 
-    # -- rules ---------------------------------------------------------------------------------------------------
+    # -- rules -----------------------------------------------------------------------------------------------
 
     @rule(spec=capture_specs(), idempotent=st.booleans())
     def capture(self, spec: CaptureSpec, idempotent: bool) -> None:
@@ -342,6 +357,13 @@ class ErrorsModel(RuleBasedStateMachine):
     def capture_burst(self, specs: list[CaptureSpec]) -> None:
         for spec in specs:
             self._capture(spec)
+
+    @precondition(lambda self: bool(self.model.groups))
+    @rule(data=st.data())
+    def capture_into_existing_group(self, data: st.DataObject) -> None:
+        """Another event for a group the scenario has: regression, ignored-still-counting, aggregates."""
+        group = self._pick(data, list(self.model.groups.values()))
+        self._capture(data.draw(capture_specs((BY_KEY[group.family],))))
 
     @precondition(lambda self: bool(self.idempotent))
     @rule(data=st.data())
@@ -492,11 +514,16 @@ class ErrorsModel(RuleBasedStateMachine):
         between = self._safe_between(data.draw(st.lists(capture_specs(), max_size=2)), status is not None)
         expected = self.model.group_list(status, sort or "last_seen_desc")
         pages = MAX_LIVE_GROUP_PAGES if self.target.is_live else 10_000
+        if self.target.is_live:
+            limit = 100  # the account's other groups interleave; small pages would never reach ours
         items = self._walk(
             "errors_groups", lambda **kw: self.api.groups(status, sort, **kw), limit, between, max_pages=pages
         )
         if self.target.is_live:  # foreign groups interleave: compare this scenario's subsequence
             items = [item for item in items if item["id"] in self.model.ever_group_ids]
+            if not self.walk_complete:  # only what the capped walk reached, in the right order
+                reached = {item["id"] for item in items}
+                expected = [group for group in expected if group.id in reached]
         self._ids_equal("errors_groups", items, expected, f"groups status={status} sort={sort}")
         if not self.captured_during:  # else pages fetched before a capture show the group as it was then
             for item in items:

@@ -1,5 +1,5 @@
-"""Small, readable scenarios, one rule each. Those resting on x-inferred decisions carry `inferred(...)`, so a live
-run reports their failures as divergences naming exactly which decision the service contradicts."""
+"""Small, readable scenarios, one rule each. Those resting on x-inferred decisions carry `inferred(...)`, so
+a live run reports their failures as divergences naming exactly which decision the service contradicts."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Scenario:
         self.scope: Scope = target.scope()
 
     def body(self, body: dict[str, object], isolate: bool = False) -> dict[str, object]:
-        """On live: tag and prefix; with `isolate`, also a scenario fingerprint (for stack/custom grouping)."""
+        """On live: tag and prefix; `isolate` adds a scenario fingerprint (for stack/custom grouping)."""
         family = "custom:0" if isolate else "message:0"
         return self.scope.body(CaptureSpec("errors_capture", family, body))
 
@@ -56,7 +56,7 @@ def error_code(reply: object) -> object:
     return body.get("error", {}).get("code") if isinstance(body, dict) else None
 
 
-# -- grouping -------------------------------------------------------------------------------------------------
+# -- grouping ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.inferred("grouping: normalized message", note="numbers, uuids, emails, ... are normalized away")
@@ -102,7 +102,8 @@ def test_normalized_messages_group_together(sc: Scenario) -> None:
 @pytest.mark.inferred("grouping: stack frames", "grouping: explicit fingerprint")
 def test_stack_and_fingerprint_grouping(sc: Scenario) -> None:
     def stack(line: int) -> str:
-        return f'Traceback (most recent call last):\n  File "app/pay.py", line {line}, in charge\n    x()\nValueError: no\n'
+        frame = f'  File "app/pay.py", line {line}, in charge\n    x()\n'
+        return f"Traceback (most recent call last):\n{frame}ValueError: no\n"
 
     a = sc.capture({"exception": {"type": "ValueError", "message": "first", "stacktrace": stack(10)}}, True)
     b = sc.capture(
@@ -126,7 +127,7 @@ def test_stack_and_fingerprint_grouping(sc: Scenario) -> None:
     )
 
 
-# -- lifecycle ------------------------------------------------------------------------------------------------
+# -- lifecycle -----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.destructive
@@ -252,7 +253,7 @@ def test_bulk_bounds_and_unknown_ids(sc: Scenario) -> None:
     sc.api.group_detail(gid).expect(404)
 
 
-# -- idempotency ----------------------------------------------------------------------------------------------
+# -- idempotency ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.inferred("CaptureResult.duplicate", "parameter IdempotencyKey")
@@ -290,7 +291,7 @@ def test_idempotency_keys(sc: Scenario) -> None:
     )
 
 
-# -- paging, filters, search ----------------------------------------------------------------------------------
+# -- paging, filters, search ---------------------------------------------------------------------------------
 
 
 @pytest.mark.inferred("parameter Limit")
@@ -400,7 +401,7 @@ def test_search_tokens(sc: Scenario) -> None:
     sc.api.call("errors_search", query={"filter": json.dumps(sc.filter())}).expect(400)  # q is required
 
 
-# -- export, retention ----------------------------------------------------------------------------------------
+# -- export, retention ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.inferred("ErrorExportResult", note="CSV header, RFC 4180 quoting, CRLF")
@@ -478,7 +479,7 @@ def test_retention_round_trip(sc: Scenario) -> None:
     )
 
 
-# -- auth, errors, tenants ------------------------------------------------------------------------------------
+# -- auth, errors, tenants -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))

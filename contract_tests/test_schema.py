@@ -1,7 +1,7 @@
 """Layer 1: schemathesis per operation — examples, coverage and fuzzing phases, positive and negative.
 
-Every built-in check runs (they are all enabled by default; none is excluded). The two stateful resource checks
-(`use_after_free`, `ensure_resource_availability`) only act in stateful runs (test_stateful.py).
+Every built-in check runs (they are all enabled by default; none is excluded). The two stateful resource
+checks (`use_after_free`, `ensure_resource_availability`) only act in stateful runs (test_stateful.py).
 
 * Generated cursors are dropped (`map_case`): an opaque cursor cannot be generated, a random one is rightly
   rejected with 400 and that would both fail `positive_data_acceptance` and hide other bugs behind the 400.
@@ -15,18 +15,19 @@ Every built-in check runs (they are all enabled by default; none is excluded). T
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, ClassVar
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import JsonSchemaError
 
 from . import budgets, live_guard, plugin
 from .client import check
-from .hooks import CURSOR_OPERATIONS, align_group_action_body, operation_id
+from .hooks import CURSOR_OPERATIONS, align_group_action_body, is_positive, operation_id
 from .scenario import letters
 from .spec import DESTRUCTIVE, SPEC_PATH, schema_findings
 from .target import Target
@@ -39,7 +40,9 @@ SUPPRESSED = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.dat
 @schema.hook("map_case")
 def drop_generated_cursor(ctx: Any, case: Any) -> Any:
     # `map_case` runs in the examples, coverage and fuzzing phases (`map_query` does not run in coverage).
-    if operation_id(case) in CURSOR_OPERATIONS and isinstance(case.query, dict):
+    # Positive cases only: in a negative case the cursor may be the negated part, and dropping it would turn
+    # the case valid (a false ST201); a negative case is rejected either way.
+    if operation_id(case) in CURSOR_OPERATIONS and is_positive(case) and isinstance(case.query, dict):
         case.query.pop("cursor", None)
     return case
 
@@ -52,8 +55,8 @@ def group_action_body_names_path_group(ctx: Any, case: Any) -> Any:
 
 @schema.auth(refresh_interval=None, retry_on=[])
 class TargetKey:
-    """Auth through schemathesis itself, so it knows the credentials are explicit: negative cases that drop the
-    Authorization header go out without it (and must get 401), and the `ignored_auth` probes run."""
+    """Auth through schemathesis itself, so it knows the credentials are explicit: negative cases that drop
+    the Authorization header go out without it (and must get 401), and the `ignored_auth` probes run."""
 
     key: ClassVar[str] = ""
 
@@ -74,7 +77,7 @@ def auth(target: Target, key: str | None = None) -> dict[str, str]:
 
 
 def call_and_check(case: Any, target: Target, item: pytest.Item, key: str | None = None) -> Any:
-    """Send a case, run every check; against live, report failures inside x-inferred schemas as divergences."""
+    """Send a case, run every check; against live, failures inside x-inferred schemas are divergences."""
     op = operation_id(case)
     if target.is_live:
         path, body = live_guard.guard(op, case.path_parameters, case.body, target)
@@ -82,6 +85,10 @@ def call_and_check(case: Any, target: Target, item: pytest.Item, key: str | None
             case.path_parameters = path
         if body is not case.body:
             case.body = body
+        align_group_action_body(case)  # the guard may have replaced the path's id
+        headers = live_guard.guard_headers(case.headers, target)
+        if headers is not case.headers:
+            case.headers = headers
     # `key` (an explicit header) only for hand-built positive cases under another tenant's key.
     headers = auth(target, key) if key else None
     response = case.call(base_url=target.base_url, headers=headers)
@@ -115,9 +122,9 @@ def _only_inferred_schema_failures(group: FailureGroup, op: str, response: Any, 
             plugin.Divergence(
                 test=item.nodeid,
                 operation=op,
-                assumed=f"{finding.pointer} (x-inferred {finding.inferred.name}: {finding.inferred.note})",
+                assumed=f"{finding.pointer} ({finding.inferred.note or 'x-inferred'})",
                 observed=f"HTTP {response.status_code} {finding.describe()}",
-                inferred=finding.inferred.name,
+                inferred=finding.name,
             ),
         )
     return True
@@ -134,18 +141,20 @@ def test_operation_conforms(case: Any, target: Target, request: pytest.FixtureRe
     call_and_check(case, target, request.node)
 
 
-# -- real cursors ----------------------------------------------------------------------------------------------
+# -- real cursors --------------------------------------------------------------------------------------------
 
 
-def _seed_events(target: Target, key: str, count: int) -> str:
-    """Capture `count` events in two groups (3 exceptions, the rest messages); return the exception group."""
+def _seed_events(target: Target, key: str, count: int, walk: str) -> str:
+    """Capture `count` events in two groups (3 exceptions, the rest messages); return the exception group.
+
+    `walk` (letters) is unique per call: on live, where every test shares one key, it keeps each walk's events
+    and groups apart (message normalisation leaves letters alone)."""
     client = target.client(key)
     group_id = ""
-    run = letters(target.run_id[:10])  # keeps this run's groups apart from earlier runs' on live
     for n in range(count):
-        body = {"message": f"cursor walk {run} {n}", "tags": {"walk": "yes", **target.run_tag}}
+        body = {"message": f"cursor walk {walk} {n}", "tags": {"walk": walk, **target.run_tag}}
         if n % 3 == 0:
-            body = {"exception": {"type": "CursorError", "message": f"walk {run} {n}"}, "tags": body["tags"]}
+            body = {"exception": {"type": "CursorError", "message": f"walk {walk} {n}"}, "tags": body["tags"]}
         reply = client.capture(body)
         result = reply.expect(200)
         live_guard.learn("errors_capture", 200, result, target)
@@ -153,14 +162,14 @@ def _seed_events(target: Target, key: str, count: int) -> str:
     return group_id
 
 
-def _first_page(target: Target, key: str, op: str, limit: int, group_id: str) -> tuple[dict[str, Any], Any]:
+def _first_page(target: Target, op: str, limit: int, group_id: str, walk: str) -> tuple[dict[str, Any], Any]:
     query: dict[str, Any] = {"limit": limit}
     path: dict[str, Any] = {}
     if op in ("errors_list", "errors_search"):
         # A hand-built case carries the wire form of a `content: application/json` query parameter.
-        query["filter"] = json.dumps({"tags.walk": "yes", "tags.infrai_contract_run": target.run_id})
+        query["filter"] = json.dumps({"tags.walk": walk, "tags.infrai_contract_run": target.run_id})
     if op == "errors_search":
-        query["q"] = "walk"
+        query["q"] = f"walk {walk}"
     if op == "errors_events":
         path["error_group_id"] = group_id
     operation = schema.find_operation_by_id(op)
@@ -171,12 +180,13 @@ def _first_page(target: Target, key: str, op: str, limit: int, group_id: str) ->
 def test_real_cursors(op: str, target: Target, request: pytest.FixtureRequest) -> None:
     """Walk every list operation with real cursors, each page through every schemathesis check."""
     key = target.fresh_key()
-    group_id = _seed_events(target, key, 7)
+    marker = letters(uuid.uuid4().hex[:12])
+    group_id = _seed_events(target, key, 7, marker)
 
     @settings(max_examples=budgets.current().cursor_examples, suppress_health_check=SUPPRESSED, deadline=None)
     @st_given_limit
     def walk(limit: int) -> None:
-        query, case = _first_page(target, key, op, limit, group_id)
+        query, case = _first_page(target, op, limit, group_id, marker)
         seen: list[str] = []
         for _ in range(50):
             response = call_and_check(case, target, request.node, key=key)
@@ -197,6 +207,4 @@ def test_real_cursors(op: str, target: Target, request: pytest.FixtureRequest) -
 
 
 def st_given_limit(function: Any) -> Any:
-    from hypothesis import given
-
     return given(st.integers(1, 4) | st.sampled_from([1, 100]))(function)

@@ -2,9 +2,9 @@
 delete -> group_detail ...), every built-in check on, `use_after_free` and `ensure_resource_availability`
 included.
 
-Those two built-ins only relate operations whose paths nest (`POST /things` -> `GET /things/{id}`). This API is
-RPC-shaped (`/v1/errors/delete/{id}` vs `/v1/errors/group_detail/{id}`), so they stay active but structurally
-silent; `validate_response` below adds the same two checks keyed on the group id instead:
+Those two built-ins only relate operations whose paths nest (`POST /things` -> `GET /things/{id}`). This API
+is RPC-shaped (`/v1/errors/delete/{id}` vs `/v1/errors/group_detail/{id}`), so they stay active but
+structurally silent; `validate_response` below adds the same two checks keyed on the group id instead:
 * a group (or one of its events) answered 2xx after this scenario deleted it -> ST301 use-after-free;
 * a group a capture just reported answered 404 although nothing deleted it -> ST302.
 
@@ -24,12 +24,19 @@ from hypothesis import HealthCheck, settings
 from schemathesis.openapi.checks import EnsureResourceAvailability, UseAfterFree
 
 from . import budgets, live_guard
-from .hooks import CURSOR_OPERATIONS, align_group_action_body, allow_capture_roots, operation_id
+from .hooks import CURSOR_OPERATIONS, align_group_action_body, allow_capture_roots, is_positive, operation_id
 from .spec import DESTRUCTIVE, SPEC_PATH
 from .target import Target
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 allow_capture_roots()
+# The query parameters a cursor is bound to, per operation (besides the path).
+BOUND_QUERY = {
+    "errors_list": ("filter",),
+    "errors_search": ("q", "filter"),
+    "errors_events": (),
+    "errors_groups": ("status", "sort"),
+}
 GROUP_READS = frozenset(
     {"errors_group_detail", "errors_events", "errors_resolve", "errors_unresolve", "errors_ignore"}
 )
@@ -59,18 +66,35 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         self.deleted_groups: dict[str, str] = {}  # group id -> the call that deleted it
         self.event_groups: dict[str, str] = {}  # event id -> group id
         self.live_groups: set[str] = set()
+        self.cursor_queries: dict[str, dict[str, Any]] = {}  # next_cursor -> the query that returned it
 
     def step(self, input: Any) -> Any:
         case = input.case
         op = operation_id(case)
         fed = {name for _, name in input.applied_parameters}
-        if op in CURSOR_OPERATIONS and "cursor" not in fed and isinstance(case.query, dict):
+        if op in CURSOR_OPERATIONS and "cursor" not in fed and is_positive(case) and isinstance(case.query, dict):
             case.query.pop("cursor", None)  # a generated cursor is garbage by construction
-        if op in CURSOR_OPERATIONS and "cursor" in fed:
+        if op in CURSOR_OPERATIONS and "cursor" in fed and isinstance(case.query, dict):
             type(self).link_fed_cursors += 1
+            # A cursor is "valid only for the same query": the NextPage links carry the cursor alone, so the
+            # rest of the query (status/sort, filter, q) comes from the request that returned it.
+            origin = self.cursor_queries.get(str(case.query.get("cursor")))
+            if origin is not None:
+                for name in BOUND_QUERY[op]:
+                    if name in origin:
+                        case.query[name] = origin[name]
+                    else:
+                        case.query.pop(name, None)
         if self.target.is_live:
             path, body = live_guard.guard(op, case.path_parameters, case.body, self.target)
-            case.path_parameters, case.body = path, body
+            # Assign only what changed: schemathesis tracks caller edits of a generated case.
+            if path is not case.path_parameters:
+                case.path_parameters = path
+            if body is not case.body:
+                case.body = body
+            headers = live_guard.guard_headers(case.headers, self.target)
+            if headers is not case.headers:
+                case.headers = headers
         align_group_action_body(case)
         return super().step(input)
 
@@ -87,10 +111,13 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
             live_guard.learn(op, response.status_code, payload, self.target)
         if response.status_code != 200 or not isinstance(payload, dict):
             return
+        if op in CURSOR_OPERATIONS and payload.get("next_cursor") and isinstance(case.query, dict):
+            self.cursor_queries[str(payload["next_cursor"])] = dict(case.query)
         if op in ("errors_capture", "errors_message"):
             self.event_groups[str(payload.get("error_id"))] = str(payload.get("error_group_id"))
-            self.live_groups.add(str(payload.get("error_group_id")))
-            self.deleted_groups.pop(str(payload.get("error_group_id")), None)
+            if payload.get("duplicate") is False:  # a replayed result may name a group deleted since
+                self.live_groups.add(str(payload.get("error_group_id")))
+                self.deleted_groups.pop(str(payload.get("error_group_id")), None)
         elif op == "errors_delete":
             self.deleted_groups[_path_group(case)] = f"DELETE {response.request.url}"
         elif op == "errors_bulk" and payload.get("action") == "delete":
@@ -106,18 +133,22 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         group_id = _path_group(case) if op in GROUP_READS or op == "errors_delete" else None
         if op == "errors_get" and isinstance(case.path_parameters, dict):
             group_id = self.event_groups.get(unquote(str(case.path_parameters.get("event_id"))))
-        if group_id and group_id in self.deleted_groups and 200 <= response.status_code < 300:
-            if op == "errors_get" or op in GROUP_READS:
-                raise UseAfterFree(
-                    operation=case.operation.label,
-                    message=(
-                        f"The API answered HTTP {response.status_code} for a group that was deleted.\n\n"
-                        f"Deleted with: `{self.deleted_groups[group_id]}`\nUsed with:    `{usage}`"
-                    ),
-                    free=self.deleted_groups[group_id],
-                    usage=usage,
-                    deleted_case_id=case.id,
-                )
+        if (
+            group_id
+            and group_id in self.deleted_groups
+            and 200 <= response.status_code < 300
+            and (op == "errors_get" or op in GROUP_READS)
+        ):
+            raise UseAfterFree(
+                operation=case.operation.label,
+                message=(
+                    f"The API answered HTTP {response.status_code} for a group that was deleted.\n\n"
+                    f"Deleted with: `{self.deleted_groups[group_id]}`\nUsed with:    `{usage}`"
+                ),
+                free=self.deleted_groups[group_id],
+                usage=usage,
+                deleted_case_id=case.id,
+            )
         if (
             op in GROUP_READS | {"errors_delete"}
             and response.status_code == 404

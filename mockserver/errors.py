@@ -112,15 +112,16 @@ def _from_http(exc: web.HTTPException, max_body: int) -> ApiResponse:
     headers = {
         name: value for name, value in exc.headers.items() if name not in ("Content-Type", "Content-Length")
     }
+    details: dict[str, Any] | None = None
     if exc.status == 404:
         message = "no such route"
     elif isinstance(exc, web.HTTPMethodNotAllowed):
         message = f"method {exc.method} not allowed; allowed: {', '.join(sorted(exc.allowed_methods))}"
     elif exc.status == 413:
-        message = f"request body exceeds {max_body} bytes"
+        message, details = f"request body exceeds {max_body} bytes", {"limit": max_body}
     else:
         message = exc.reason
-    return error_response(exc.status, message, headers=headers)
+    return error_response(exc.status, message, details, headers=headers)
 
 
 def _payload_of(response: web.StreamResponse) -> Any:
@@ -156,7 +157,12 @@ def make_middleware(state: ServerState) -> Middleware:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            # A crash is the mock's own bug: log it and record it, so a strict harness fails the test.
             log.exception("unexpected error answering %s %s", request.method, request.path)
+            problem = f"unhandled {type(exc).__name__}: {exc}"
+            state.violations.append(
+                Violation(request.match_info.route.name or "", request.method, request.path, 500, (problem,))
+            )
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
         route_name = request.match_info.route.name
         if route_name is not None and route_name.startswith("admin_"):

@@ -242,15 +242,24 @@ class SchemaCompiler:
                     matched = True
             return matched or additional is None or additional(item)
 
+        def plain_property_ok(name: str, item: Any) -> bool:  # the common case: no names, no patterns
+            sub = properties.get(name)
+            if sub is not None:
+                return sub(item)
+            return additional is None or additional(item)
+
+        item_ok = property_ok if names is not None or patterns else plain_property_ok
+
         def check(value: Any) -> bool:
             if not isinstance(value, dict):
                 return True
-            return (
-                low <= len(value)
-                and (high is None or len(value) <= high)
-                and all(name in value for name in required)
-                and all(property_ok(name, item) for name, item in value.items())
-            )
+            size = len(value)
+            if size < low or (high is not None and size > high):
+                return False
+            for name in required:
+                if name not in value:
+                    return False
+            return all(item_ok(name, item) for name, item in value.items())
 
         return [check]
 

@@ -49,7 +49,7 @@ class JournalEntry:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """A response that broke the spec (strict mode answers 500 instead of sending it)."""
+    """A response that broke the spec (strict mode answers 500 instead), or a crash of the mock."""
 
     operation_id: str
     method: str

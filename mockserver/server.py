@@ -28,6 +28,7 @@ __all__ = ["MockServer"]
 
 _START_TIMEOUT = 10.0
 _SHUTDOWN_TIMEOUT = 2.0
+_MIN_LINE_LIMIT = 64 * 1024
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -161,8 +162,16 @@ class MockServer:
         """Serve on the running event loop."""
         if self._runner is not None:
             raise RuntimeError("the mock server was already started")
+        # A filter may legitimately be long (32 keys x 100 values), so allow request lines as
+        # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
+        line_limit = max(_MIN_LINE_LIMIT, self.state.max_body)
         runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_TIMEOUT
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=_SHUTDOWN_TIMEOUT,
+            max_line_size=line_limit,
+            max_field_size=line_limit,
         )
         await runner.setup()
         self._runner = runner

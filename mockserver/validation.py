@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .ecma import translate_document
 from .fastcheck import Check, SchemaCompiler, Uncompilable
 from .spec import Operation, Parameter, Spec
 from .store import InvalidInput
@@ -69,11 +70,12 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not valid JSON")
 
 
-def _finite_float(token: str) -> float:
+def _json_number(token: str) -> float | int:
     value = float(token)
     if math.isinf(value):
         raise ValueError(f"{token} is out of range")
-    return value
+    # JSON has one number type: 30.0 is the integer 30 (as JSON Schema's `integer` agrees).
+    return int(value) if value.is_integer() else value
 
 
 def decode_json(raw: bytes | str, field: str) -> Any:
@@ -86,7 +88,7 @@ def decode_json(raw: bytes | str, field: str) -> Any:
     else:
         text = raw
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_json_number)
     except RecursionError:
         raise InvalidInput(field, "depth", f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:
@@ -139,9 +141,10 @@ class Validators:
     """Every operation's validators, compiled once from one document."""
 
     def __init__(self, spec: Spec) -> None:
-        resource = Resource.from_contents(dict(spec.document), default_specification=DRAFT202012)
+        document = translate_document(spec.document)  # ECMA-262 regex meaning under Python's re
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-        self._fast = SchemaCompiler(spec.document, {"date-time": _is_valid_date_time})
+        self._fast = SchemaCompiler(document, {"date-time": _is_valid_date_time})
         self._compiled: dict[str, SchemaValidator] = {}
         self.operations: dict[str, OperationValidator] = {
             op_id: OperationValidator(op, self.compile) for op_id, op in spec.operations.items()

@@ -275,7 +275,7 @@ class TestPayloadTooLarge:
                 timeout=5,
             )
         assert response.status_code == 413
-        assert _error(response)["code"] == "PAYLOAD_TOO_LARGE"
+        assert _error(response)["details"] == {"limit": 1024}
 
     def test_default_limit_is_one_mebibyte(self, api: Api) -> None:
         """Two MiB are refused with 413 rather than a dropped connection."""

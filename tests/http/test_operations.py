@@ -199,6 +199,25 @@ class TestData:
         assert api.ok("GET", "/v1/errors/retention/get") == update
 
 
+class TestSpecSemantics:
+    def test_integral_float_is_an_integer(self, api: Api) -> None:
+        """`days: 30.0` is the JSON Schema integer 30."""
+        assert api.ok("PUT", "/v1/errors/retention/set", {"days": 30.0})["days"] == 30
+
+    def test_tag_filter_key_pattern_is_ecma_262(self, api: Api) -> None:
+        """A tag name with U+001D matches `^tags\\.[^\\s]{1,64}$` as ECMA-262 reads it."""
+        api.capture({"message": "x", "tags": {"a\x1db": "v"}})
+        params = {"filter": json.dumps({"tags.a\x1db": "v"})}
+        assert len(api.ok("GET", "/v1/errors/list", params=params)["items"]) == 1
+
+    def test_long_filter_fits_in_the_request_line(self, api: Api) -> None:
+        """A filter far past aiohttp's default 8 KiB request line still reaches the app."""
+        params = {
+            "filter": json.dumps({"release": [f"release-{index:04d}-" + "x" * 200 for index in range(100)]})
+        }
+        assert api.ok("GET", "/v1/errors/list", params=params)["items"] == []
+
+
 class TestRoutesComeFromTheSpec:
     def test_every_spec_operation_is_routed(self, api: Api, oracle: SpecOracle, mock: MockServer) -> None:
         """Each documented path and method reaches the operation of that id."""

@@ -90,7 +90,7 @@ class TestUnexpectedErrors:
     def test_handler_crash_is_a_json_500(
         self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """An exception in a handler answers the INTERNAL envelope and is logged."""
+        """An exception in a handler answers the INTERNAL envelope, is logged and is recorded."""
 
         def crash(tenant: Any, call: Any) -> Any:
             raise ZeroDivisionError("boom")
@@ -101,7 +101,9 @@ class TestUnexpectedErrors:
             assert response.status_code == 500
             assert response.json()["error"]["code"] == "INTERNAL"
             assert "ZeroDivisionError" in response.json()["error"]["message"]
-            assert server.violations == []
+            [crash] = server.violations
+            assert (crash.operation_id, crash.status) == ("errors_groups", 500)
+            assert crash.problems == ("unhandled ZeroDivisionError: boom",)
         assert any(record.exc_info for record in caplog.records)
 
 

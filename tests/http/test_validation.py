@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from http_support import SPEC_PATH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.ecma import translate, translate_document
 from mockserver.fastcheck import SchemaCompiler, Uncompilable
 from mockserver.spec import default_spec_path, load_spec
 from mockserver.store import InvalidInput
@@ -73,9 +75,46 @@ class TestDecodeJson:
             decode_json(raw, "body")
         assert caught.value.rule == rule
 
+    def test_integral_numbers_are_integers(self) -> None:
+        """JSON has one number type, so 30.0 decodes as the integer 30."""
+        assert decode_json(b"[30.0, 2.5, -0.0, 1e2]", "body") == [30, 2.5, 0, 100]
+        assert type(decode_json(b"30.0", "body")) is int
+
     def test_depth_at_the_limit_is_fine(self) -> None:
         """Exactly 64 levels decode."""
         assert decode_json(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, "body") is not None
+
+
+class TestEcmaPatterns:
+    @pytest.mark.parametrize(
+        ("pattern", "text", "matches"),
+        [
+            (r"^tags\.[^\s]{1,64}$", "tags.a\x1db", True),  # U+001D is whitespace to Python, not to ECMA-262
+            (r"^tags\.[^\s]{1,64}$", "tags.a\ufeffb", False),  # and U+FEFF the other way round
+            (r"^tags\.[^\s]{1,64}$", "tags.env\n", False),  # Python's $ also matches before a final newline
+            (r"^\d+$", "\u0663", False),  # ARABIC-INDIC DIGIT THREE is no ECMA \d
+            (r"^\w+$", "é", False),
+            (r"^a.b$", "a\rb", False),
+            (r"^[\d\s]+$", "1 2", True),
+            (r"^\S+$", "a\x1d", True),
+        ],
+    )
+    def test_patterns_mean_what_ecma_262_says(self, pattern: str, text: str, matches: bool) -> None:
+        """Spec regexes are ECMA-262; translated, Python's re agrees with that meaning."""
+        assert (re.search(translate(pattern), text) is not None) is matches
+
+    def test_untranslatable_patterns_are_kept(self) -> None:
+        """A negated shorthand inside a class is left as written."""
+        assert translate(r"[^\S]") == r"[^\S]"
+
+    def test_document_patterns_are_translated(self) -> None:
+        """Both `pattern` values and `patternProperties` keys are rewritten; nothing else is."""
+        document = {"pattern": r"\d$", "patternProperties": {r"^\w$": {"pattern": "."}}, "enum": ["$"]}
+        assert translate_document(document) == {
+            "pattern": r"[0-9]\Z",
+            "patternProperties": {r"^[A-Za-z0-9_]\Z": {"pattern": r"[^\n\r\u2028\u2029]"}},
+            "enum": ["$"],
+        }
 
 
 class TestFastCheck:
