@@ -22,6 +22,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import aiohttp
+
+from mockserver import MockServer
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-key"
 CAPTURE_BODY = {
@@ -50,7 +54,10 @@ def start(cmd: list[str]) -> subprocess.Popen[str]:
 def call(url: str, method: str = "GET", body: object = None) -> object:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(
-        url, data=data, method=method, headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+        url,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(req) as resp:
         return json.loads(resp.read())
@@ -58,7 +65,11 @@ def call(url: str, method: str = "GET", body: object = None) -> object:
 
 def seed(base: str, events: int) -> None:
     for i in range(events):
-        body = {"message": f"order {i} failed in step {i % 40}", "code": f"E{i % 50}", "tags": {"shard": str(i % 7)}}
+        body = {
+            "message": f"order {i} failed in step {i % 40}",
+            "code": f"E{i % 50}",
+            "tags": {"shard": str(i % 7)},
+        }
         call(f"{base}/v1/errors/capture", "POST", body)
 
 
@@ -82,8 +93,6 @@ def wrk(url: str, seconds: int, connections: int, post: object | None) -> float:
 
 
 async def pyload(url: str, seconds: int, connections: int, post: object | None) -> float:
-    import aiohttp
-
     headers = {"Authorization": f"Bearer {KEY}"}
     done = 0
     deadline = time.perf_counter() + seconds
@@ -112,9 +121,6 @@ def measure(url: str, seconds: int, connections: int, post: object | None = None
 
 
 def startup_ms(runs: int = 20) -> float:
-    sys.path.insert(0, str(ROOT))
-    from mockserver import MockServer
-
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -151,9 +157,12 @@ def main() -> None:
             proc.wait(10)
         rows.append((name, list_rps, capture_rps))
     base_list, base_capture = rows[0][1], rows[0][2]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu n/a'}, "
-          f"Python {platform.python_version()}, load: {'wrk -t1' if shutil.which('wrk') else 'aiohttp client'}, "
-          f"{args.connections} connections, {args.seconds} s per cell, {args.events} events seeded")
+    loader = "wrk -t1" if shutil.which("wrk") else "aiohttp client"
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu n/a'}, "
+        f"Python {platform.python_version()}, load: {loader}, {args.connections} connections, "
+        f"{args.seconds} s per cell, {args.events} events seeded"
+    )
     print("\n| server | GET list (50 items) req/s | POST capture req/s |")
     print("|---|---|---|")
     for name, lst, cap in rows:

@@ -20,7 +20,7 @@ from .faults import ERROR_CODES, Fault
 from .keys import REQUEST_BODY, TENANT
 from .spec import Operation
 from .state import ServerState
-from .store import InvalidInput, Tenant
+from .store import KEEP, InvalidInput, Tenant
 
 __all__ = ["HANDLERS", "Call", "Handler", "bearer_token", "make_endpoint"]
 
@@ -101,7 +101,9 @@ def _export(tenant: Tenant, call: Call) -> Any:
 def _retention_set(tenant: Tenant, call: Call) -> Any:
     body = call.body
     return tenant.set_retention(
-        body["days"], body.get("auto_export_before_cleanup"), body.get("export_destination")
+        body["days"],
+        body.get("auto_export_before_cleanup", KEEP),
+        body.get("export_destination", KEEP),
     )
 
 

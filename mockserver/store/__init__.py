@@ -6,14 +6,17 @@ from .errors import DomainError, InvalidInput, NotFound
 from .grouping import compute_fingerprint
 from .ids import IdFactory
 from .normalize import normalize_message
+from .retention import KEEP, Keep
 from .store import Store
 from .tenant import Tenant
 
 __all__ = [
+    "KEEP",
     "Clock",
     "DomainError",
     "IdFactory",
     "InvalidInput",
+    "Keep",
     "ManualClock",
     "NotFound",
     "Page",

@@ -17,7 +17,7 @@ from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
-from .retention import Retention
+from .retention import KEEP, Keep, Retention
 
 if TYPE_CHECKING:
     from .store import Store
@@ -308,9 +308,12 @@ class Tenant:
         return self._retention.as_json()
 
     def set_retention(
-        self, days: int, auto_export_before_cleanup: bool | None = None, export_destination: str | None = None
+        self,
+        days: int,
+        auto_export_before_cleanup: bool | Keep = KEEP,
+        export_destination: str | Keep | None = KEEP,
     ) -> dict[str, Any]:
-        """Change retention (None keeps an optional setting) and purge what falls outside it at once."""
+        """Change retention and purge at once; KEEP keeps a setting, a None destination clears it."""
         self._purge()
         self._retention = self._retention.updated(days, auto_export_before_cleanup, export_destination)
         self._purge()

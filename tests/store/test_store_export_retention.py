@@ -126,6 +126,13 @@ class TestRetentionSettings:
         )
         assert tenant.retention()["export_destination"] == "s3://bucket"
 
+    def test_explicit_null_destination_clears_it(self, tenant: Tenant) -> None:
+        """A None destination clears it, while leaving it out keeps it."""
+        tenant.set_retention(30, True, "s3://bucket")
+        assert tenant.set_retention(30)["export_destination"] == "s3://bucket"
+        assert tenant.set_retention(30, export_destination=None)["export_destination"] is None
+        assert tenant.retention()["auto_export_before_cleanup"] is True
+
     @pytest.mark.parametrize("days", [0, 3651, -5, True, 30.0, "30", None])
     def test_days_must_be_an_int_in_range(self, tenant: Tenant, days: object) -> None:
         """days outside 1..3650, or not a real int, raises InvalidInput(days, range) and changes nothing."""
