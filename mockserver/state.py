@@ -59,12 +59,16 @@ class ServerState:
     def advance_clock(self, seconds: float) -> datetime:
         """Move a manual clock forwards (under the store lock)."""
         with self.lock:
-            return self.manual_clock().advance(seconds)
+            now = self.manual_clock().advance(seconds)
+            self.store.purge_expired()
+            return now
 
     def set_clock(self, when: datetime) -> datetime:
         """Move a manual clock to `when` (under the store lock)."""
         with self.lock:
-            return self.manual_clock().set(when)
+            now = self.manual_clock().set(when)
+            self.store.purge_expired()
+            return now
 
     def reset(self) -> None:
         """Drop stored data, the journal, violations and faults; keep the configuration and the clock."""

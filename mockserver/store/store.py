@@ -41,6 +41,11 @@ class Store:
         """Return the API keys that have state, sorted."""
         return sorted(self._tenants)
 
+    def purge_expired(self) -> None:
+        """Apply every tenant's retention at the current time, so moving the clock takes effect at once."""
+        for tenant in self._tenants.values():
+            tenant.purge_expired()
+
     def reset(self) -> None:
         """Drop every tenant's data and the auto-export log; the clock and id factory carry on."""
         self._tenants.clear()

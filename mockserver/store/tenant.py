@@ -319,6 +319,10 @@ class Tenant:
         self._purge()
         return self._retention.as_json()
 
+    def purge_expired(self) -> None:
+        """Purge (and auto-export, if configured) the events outside the retention window now."""
+        self._purge()
+
     def _purge(self) -> None:
         now = self._store.clock.now()
         cutoff = self._retention.cutoff(now)
