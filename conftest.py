@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, Phase, settings
 from contract_tests import plugin
 
 # -- Hypothesis profiles -------------------------------------------------------------------------------------
-# `dev`: Hypothesis's defaults (local runs keep the example database, so failures replay).
-settings.register_profile("dev", deadline=None)
+# `dev`: exactly Hypothesis's defaults (local runs keep the example database, so failures replay). The
+# contract tests set `deadline=None` themselves (schemathesis does for its own tests).
+settings.register_profile("dev")
 # `ci`: what Hypothesis's built-in `ci` profile sets (deterministic, no database, print the blob).
 settings.register_profile(
     "ci",

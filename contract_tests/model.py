@@ -103,11 +103,11 @@ class MGroup:
 
     @property
     def latest(self) -> MEvent:
-        return max(self.events, key=event_key)
+        return max(self.events, key=capture_key)
 
     @property
     def oldest(self) -> MEvent:
-        return min(self.events, key=event_key)
+        return min(self.events, key=capture_key)
 
     def sort_key(self, sort: str) -> tuple[Any, str]:
         if sort == "count_desc":
@@ -134,12 +134,29 @@ class MGroup:
         }
 
 
-def event_key(event: MEvent) -> tuple[datetime, str]:
-    return (event.ts, event.id)
+def capture_key(event: MEvent) -> tuple[datetime, int]:
+    """Time, then capture order: the latest event of two at the same millisecond is the later capture."""
+    return (event.ts, event.seq)
 
 
 def newest_first(events: list[MEvent]) -> list[MEvent]:
-    return sorted(events, key=event_key, reverse=True)
+    """Newest first. The spec leaves the order of equal timestamps open (docs/semantics.md C3: capture order),
+    so comparisons accept any order within a run of equal timestamps (`same_order`)."""
+    return sorted(events, key=capture_key, reverse=True)
+
+
+def same_order(seen: list[dict[str, Any]], expected: list[MEvent]) -> bool:
+    """Whether `seen` lists exactly `expected`, newest first, in any order among equal timestamps."""
+    if len(seen) != len(expected):
+        return False
+    by_stamp: dict[str, tuple[set[str], set[str]]] = {}
+    for item, event in zip(seen, expected, strict=True):
+        if item.get("timestamp") != event.doc["timestamp"]:
+            return False
+        got, want = by_stamp.setdefault(event.doc["timestamp"], (set(), set()))
+        got.add(str(item["id"]))
+        want.add(event.id)
+    return all(got == want for got, want in by_stamp.values())
 
 
 @dataclass

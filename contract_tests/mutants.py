@@ -127,6 +127,14 @@ def _export_drops_commas() -> list[tuple[Any, str, Any]]:
     return [(tenant, "events_to_csv", events_to_csv)]
 
 
+def _delete_noop() -> list[tuple[Any, str, Any]]:
+    def delete_group(self: Any, group_id: str) -> dict[str, Any]:
+        group = self._group(group_id)
+        return {"ok": True, "error_group_id": group.id, "deleted_events": group.count}
+
+    return [(Tenant, "delete_group", delete_group)]
+
+
 def _no_regression() -> list[tuple[Any, str, Any]]:
 
     return [(tenant, "on_new_event", lambda group: None)]
@@ -171,6 +179,7 @@ MUTANTS: dict[str, Mutant] = {
             "export_drops_commas", "CSV export drops rows whose message has a comma", _export_drops_commas
         ),
         Mutant("no_regression", "an event in a resolved group leaves it resolved", _no_regression),
+        Mutant("delete_noop", "delete answers 200 but deletes nothing", _delete_noop),
     )
 }
 # Divergent services for the live-path proof; not run by run_mutants.py.

@@ -213,11 +213,20 @@ def schema_findings(operation_id: str, status: int, body: Any) -> list[SchemaFin
     findings = []
     for error in _leaf_errors(target.iter_errors(body)):
         pointer = locate_error(error)
+        message = error.message
+        if (
+            error.validator == "required"
+            and isinstance(error.instance, dict)
+            and isinstance(error.schema, dict)
+        ):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            if extra:  # what the service sent instead, e.g. a renamed field
+                message += f" (undocumented here: {', '.join(extra[:5])})"
         findings.append(
             SchemaFinding(
                 pointer=pointer,
                 inferred=inferred_owner(pointer) if pointer else None,
-                message=error.message if len(error.message) < 300 else error.message[:297] + "...",
+                message=message if len(message) < 300 else message[:297] + "...",
                 instance_path="/" + "/".join(str(p) for p in error.absolute_path),
             )
         )

@@ -72,7 +72,12 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         case = input.case
         op = operation_id(case)
         fed = {name for _, name in input.applied_parameters}
-        if op in CURSOR_OPERATIONS and "cursor" not in fed and is_positive(case) and isinstance(case.query, dict):
+        if (
+            op in CURSOR_OPERATIONS
+            and "cursor" not in fed
+            and is_positive(case)
+            and isinstance(case.query, dict)
+        ):
             case.query.pop("cursor", None)  # a generated cursor is garbage by construction
         if op in CURSOR_OPERATIONS and "cursor" in fed and isinstance(case.query, dict):
             type(self).link_fed_cursors += 1

@@ -5,7 +5,6 @@ Not part of the spec and never authenticated. See docs/admin-api.md.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,27 +13,15 @@ from .errors import error_response, json_response
 from .faults import Fault
 from .keys import STATE
 from .store import InvalidInput, ManualClock
+from .store.clock import iso_ms, parse_iso
+from .transport import read_body
 from .validation import decode_json
 
 __all__ = ["add_admin_routes"]
 
 
-def iso_ms(when: datetime) -> str:
-    """Format as the API's ISO-8601 UTC form with milliseconds."""
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> datetime | None:
-    """Parse an ISO-8601 date-time that names its timezone; None otherwise."""
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None and when.utcoffset() is not None else None
-
-
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    raw = await read_body(request)
     value = decode_json(raw, "body") if raw else {}
     if not isinstance(value, dict):
         raise InvalidInput("body", "type", "must be a JSON object")
@@ -111,7 +98,10 @@ async def move_clock(request: web.Request) -> web.StreamResponse:
         seconds = body["advance_seconds"]
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise InvalidInput("advance_seconds", "minimum", "must be a number of seconds >= 0")
-        now = state.advance_clock(seconds)
+        try:
+            now = state.advance_clock(seconds)
+        except OverflowError:  # past year 9999, or more seconds than a timedelta holds
+            raise InvalidInput("advance_seconds", "maximum", "moves the clock past year 9999") from None
     elif set(body) == {"set"}:
         when = parse_iso(body["set"]) if isinstance(body["set"], str) else None
         if when is None:

@@ -20,9 +20,12 @@ from .state import ClockOption, ServerState, make_clock
 from .store import IdFactory, Store
 from .validation import Validators
 
-__all__ = ["DEFAULT_MAX_BODY", "create_app", "state_of"]
+__all__ = ["DEFAULT_MAX_BODY", "MAX_MAX_BODY", "build_app", "create_app", "state_of"]
 
 DEFAULT_MAX_BODY = 1 << 20
+# aiohttp's C parser takes the limit (also our request-line limit) as a C integer: past 2**64 every
+# connection drops silently. A TiB is far beyond what a mock is ever sent.
+MAX_MAX_BODY = 1 << 40
 
 _validators: dict[Path, Validators] = {}
 _validators_lock = threading.Lock()
@@ -75,8 +78,8 @@ def create_app(
         )
     elif clock is not None or seed is not None:
         raise ValueError("pass either a store or clock/seed, not both")
-    if max_body < 1:
-        raise ValueError(f"max_body must be positive, not {max_body}")
+    if not 1 <= max_body <= MAX_MAX_BODY:
+        raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
     state = ServerState(
         spec=spec,
         validators=_validators_for(spec),
@@ -87,8 +90,16 @@ def create_app(
         journal=Journal(journal_size),
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
     )
-    app = web.Application(middlewares=[make_middleware(state), *middlewares], client_max_size=max_body)
+    return build_app(state, middlewares)
+
+
+def build_app(state: ServerState, middlewares: Sequence[Middleware] = ()) -> web.Application:
+    """Serve an existing state from a new application (aiohttp binds an application to one loop)."""
+    app = web.Application(
+        middlewares=[make_middleware(state), *middlewares], client_max_size=state.max_body
+    )
     app[STATE] = state
+    spec = state.spec
     for op in spec.operations.values():
         endpoint = make_endpoint(op, HANDLERS[op.operation_id], state)
         app.router.add_route(op.method, op.path, endpoint, name=op.operation_id)

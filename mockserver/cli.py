@@ -14,6 +14,8 @@ from .server import MockServer
 
 __all__ = ["main", "parser"]
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 def parser() -> argparse.ArgumentParser:
     """Build the command line of `infrai-mock`."""
@@ -24,7 +26,10 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     cli.add_argument(
-        "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: %(default)s)"
+        "--port",
+        type=_port,
+        default=8080,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     cli.add_argument("--spec", metavar="PATH", help="OpenAPI document to serve (default: the packaged spec)")
     cli.add_argument(
@@ -53,8 +58,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
     )
-    cli.add_argument("--log-level", default="WARNING", help="logging level (default: %(default)s)")
+    cli.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=_LOG_LEVELS,
+        default="WARNING",
+        help="logging level (default: %(default)s)",
+    )
     return cli
+
+
+def _port(text: str) -> int:
+    # Checked here: an out-of-range port would only fail at bind time, as an OverflowError traceback.
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not in 0..65535")
+    return port
 
 
 async def _serve(server: MockServer) -> None:
@@ -70,9 +92,7 @@ async def _serve(server: MockServer) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; return the exit status (0 after Ctrl-C or SIGTERM)."""
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         server = MockServer(
             spec_path=args.spec,
@@ -89,6 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(server))
-    except OSError as exc:  # e.g. the port is taken
+    except (OSError, OverflowError) as exc:  # e.g. the port is taken, or the host will not resolve
         parser().exit(1, f"infrai-mock: error: {exc}\n")
     return 0

@@ -154,7 +154,9 @@ def make_middleware(state: ServerState) -> Middleware:
             if exc.status < 400:
                 raise
             response = _from_http(exc, state.max_body)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ConnectionResetError):
+            # The client went away (mid-body, say): nobody is waiting for an answer, and it is
+            # not the mock's bug, so no violation and no journal entry.
             raise
         except Exception as exc:
             # A crash is the mock's own bug: log it and record it, so a strict harness fails the test.

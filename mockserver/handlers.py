@@ -8,6 +8,7 @@ shares. Semantic rules the schema cannot express live here too (`matches_path`).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,11 +22,15 @@ from .keys import REQUEST_BODY, TENANT
 from .spec import Operation
 from .state import ServerState
 from .store import KEEP, InvalidInput, Tenant
+from .transport import read_body
 
 __all__ = ["HANDLERS", "Call", "Handler", "bearer_token", "make_endpoint"]
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 _JOURNAL_RAW_BODY: Final = 1024  # bytes of an undecodable body the journal keeps
+# RFC 6750 b64token (token68). It also keeps out what aiohttp decoded with surrogateescape from
+# non-UTF-8 header bytes: such a "key" could not be encoded again to sign cursors.
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,7 @@ def bearer_token(header: str | None, api_keys: frozenset[str] | None) -> str:
         raise Unauthorized("missing Authorization: Bearer <key> header")
     scheme, _, token = header.partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(char.isspace() for char in token):
+    if scheme.lower() != "bearer" or _TOKEN68.fullmatch(token) is None:
         raise Unauthorized("malformed Authorization header; expected Bearer <key>")
     if api_keys is not None and token not in api_keys:
         raise Unauthorized("unknown API key")
@@ -174,10 +179,11 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
             length = request.content_length
             if length is not None and length > max_body:
                 raise PayloadTooLarge(max_body)
-            raw = await request.read()  # aiohttp raises 413 past client_max_size (chunked bodies)
-            content_type = request.content_type if "Content-Type" in request.headers else ""
+            raw = await read_body(request)  # aiohttp raises 413 past client_max_size (chunked bodies)
+            has_type = "Content-Type" in request.headers
+            content_type = request.content_type if has_type else ""
             try:
-                body = validator.body(raw, content_type)
+                body = validator.body(raw, content_type, request.charset if has_type else None)
             except InvalidInput:
                 request[REQUEST_BODY] = raw[:_JOURNAL_RAW_BODY].decode("utf-8", "replace")
                 raise

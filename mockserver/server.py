@@ -8,6 +8,7 @@ clock, journal, violations and faults of the running app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Self
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from .app import DEFAULT_MAX_BODY, create_app, state_of
+from .app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .faults import FaultSet
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
 from .state import ClockOption, ServerState
@@ -39,6 +40,12 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+
+
+def _stop_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Ask a loop in another thread to stop; fine if it already stopped and closed."""
+    with contextlib.suppress(RuntimeError):  # "Event loop is closed"
+        loop.call_soon_threadsafe(loop.stop)
 
 
 class MockServer:
@@ -76,6 +83,8 @@ class MockServer:
             journal_size=journal_size,
         )
         self.state: ServerState = state_of(self.app)
+        self._middlewares = tuple(middlewares)
+        self._app_loop: asyncio.AbstractEventLoop | None = None  # the loop `app` is bound to
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -162,6 +171,12 @@ class MockServer:
         """Serve on the running event loop."""
         if self._runner is not None:
             raise RuntimeError("the mock server was already started")
+        loop = asyncio.get_running_loop()
+        if self._app_loop is not None and self._app_loop is not loop:
+            # Restarted on another loop (each sync start() has its own): aiohttp refuses to move an
+            # application, so serve the same state from a fresh one.
+            self.app = build_app(self.state, self._middlewares)
+        self._app_loop = loop
         # A filter may legitimately be long (32 keys x 100 values), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
         line_limit = max(_MIN_LINE_LIMIT, self.state.max_body)
@@ -173,12 +188,13 @@ class MockServer:
             max_line_size=line_limit,
             max_field_size=line_limit,
         )
-        await runner.setup()
-        self._runner = runner
+        self._runner = runner  # claimed before the first await, so a concurrent start is refused
         try:
+            await runner.setup()
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
         except BaseException:
+            self._runner = None  # a failed start leaves the server startable again
             await runner.cleanup()
             raise
         host, port = runner.addresses[0][:2]
@@ -188,7 +204,7 @@ class MockServer:
 
     async def stop_async(self) -> None:
         """Stop serving and release the socket."""
-        runner, self._url = self._runner, None
+        runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
 
@@ -208,6 +224,7 @@ class MockServer:
             raise RuntimeError("the mock server was already started")
         loop = asyncio.new_event_loop()
         ready = threading.Event()
+        abandoned = threading.Event()
         failure: list[BaseException] = []
 
         def serve() -> None:
@@ -217,21 +234,32 @@ class MockServer:
             except BaseException as exc:  # reported to the starting thread
                 failure.append(exc)
                 ready.set()
-                loop.close()
+                _close_loop(loop)  # also finishes a start that a timeout interrupted (its cleanup)
                 return
             loop.call_soon(ready.set)  # set once the loop runs, so stop() can always reach it
             try:
-                loop.run_forever()
+                # A timed-out start() sets `abandoned` before it stops the loop, so a stop request
+                # swallowed by run_until_complete above is never waited for here.
+                if not abandoned.is_set():
+                    loop.run_forever()
             finally:
+                # Also reached when a timed-out start() stopped the loop: release the socket.
+                loop.run_until_complete(self.stop_async())
                 _close_loop(loop)
 
         thread = threading.Thread(target=serve, name=f"infrai-mock-{id(self):x}", daemon=True)
         self._loop, self._thread = loop, thread
         thread.start()
         if not ready.wait(_START_TIMEOUT):
+            # Nobody will call stop() on a server whose start() raised: end the thread here.
+            self._loop = self._thread = None
+            abandoned.set()
+            _stop_loop(loop)
+            thread.join(_SHUTDOWN_TIMEOUT + 5)
             raise RuntimeError(f"the mock server did not start within {_START_TIMEOUT} s")
         if failure:
             self._thread = self._loop = None
+            thread.join(_SHUTDOWN_TIMEOUT + 5)
             raise failure[0]
         return self
 
@@ -241,10 +269,13 @@ class MockServer:
         if loop is None or thread is None:
             return
         self._loop = self._thread = None
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(_SHUTDOWN_TIMEOUT + 5)
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(_SHUTDOWN_TIMEOUT + 5)
+        try:
+            if loop.is_running():
+                asyncio.run_coroutine_threadsafe(self.stop_async(), loop).result(_SHUTDOWN_TIMEOUT + 5)
+        finally:
+            # Even when the cleanup failed or timed out: a loop left running would leak the thread.
+            _stop_loop(loop)
+            thread.join(_SHUTDOWN_TIMEOUT + 5)
 
     def __enter__(self) -> Self:
         return self.start()

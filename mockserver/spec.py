@@ -104,9 +104,20 @@ def load_spec(path: str | Path | None = None) -> Spec:
 @functools.lru_cache(maxsize=8)
 def _load(path: Path) -> Spec:
     with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        try:
+            document = yaml.safe_load(handle)
+        except yaml.YAMLError as exc:  # callers (the CLI) report ValueErrors as bad input
+            raise ValueError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise ValueError(f"{path} is not an OpenAPI document with paths")
+    try:
+        return _index(path, document)
+    except (AttributeError, KeyError, TypeError, IndexError) as exc:
+        # A node of the wrong shape somewhere in a hand-edited document: say so, not where it crashed.
+        raise ValueError(f"{path} is not a usable OpenAPI document ({type(exc).__name__}: {exc})") from None
+
+
+def _index(path: Path, document: dict[str, Any]) -> Spec:
     operations: dict[str, Operation] = {}
     for template, path_item in document["paths"].items():
         shared = path_item.get("parameters", [])

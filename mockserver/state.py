@@ -72,8 +72,10 @@ class ServerState:
 
     def reset(self) -> None:
         """Drop stored data, the journal, violations and faults; keep the configuration and the clock."""
+        # One critical section, so a thread holding the lock sees all of this state from before
+        # the reset or all of it from after, never fresh data beside an old journal.
         with self.lock:
             self.store.reset()
-        self.journal.clear()
-        self.violations.clear()
-        self.faults.clear()
+            self.journal.clear()
+            self.violations.clear()
+            self.faults.clear()

@@ -9,6 +9,7 @@ raises `InvalidInput` whose `field` names the value (`limit`, `filter.level`,
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -39,7 +40,11 @@ SPEC_URI: Final = "urn:infrai-errors-mock:openapi"
 MAX_JSON_DEPTH: Final = 64
 _MAX_MESSAGE: Final = 200
 _MAX_VIOLATIONS: Final = 10
+_MAX_ERRORS_TO_RANK: Final = 50
+_UTF8_NAMES: Final = ("utf-8", "utf8")
 _INTEGER = re.compile(r"-?[0-9]+")
+# json.loads pairs \ud83d\ude00 into one character, so any surrogate left in a string stands alone.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -96,7 +101,26 @@ def decode_json(raw: bytes | str, field: str) -> Any:
     # Counting brackets is C-speed; only documents that could be too deep get walked.
     if text.count("{") + text.count("[") > MAX_JSON_DEPTH and _too_deep(value):
         raise InvalidInput(field, "depth", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    # A lone surrogate can only arrive as a \uXXXX escape (UTF-8 cannot carry one), and it would
+    # fail later wherever the text is encoded (hashing, cursors); only escaped documents get walked.
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+        raise InvalidInput(field, "encoding", "contains a lone UTF-16 surrogate, which is not Unicode text")
     return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node)  # the keys
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _too_deep(value: Any) -> bool:
@@ -127,7 +151,10 @@ class SchemaValidator:
         """Return the most relevant error (jsonschema's `best_match`), or None when valid."""
         if self.fast is not None and self.fast(instance):
             return None
-        error: ValidationError | None = best_match(self.full.iter_errors(instance))
+        # Ranking sees only the first errors: a body with 200,000 bad list items would otherwise
+        # hold the event loop while jsonschema lists every one of them.
+        errors = itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK)
+        error: ValidationError | None = best_match(errors)
         return error
 
     def errors(self, instance: Any) -> list[ValidationError]:
@@ -200,7 +227,7 @@ class OperationValidator:
             values[param.name] = value
         return values
 
-    def body(self, raw: bytes, content_type: str) -> Any:
+    def body(self, raw: bytes, content_type: str, charset: str | None = None) -> Any:
         """Decode and check the request body; None when an optional body is absent."""
         if self._body is None:
             return None
@@ -212,6 +239,9 @@ class OperationValidator:
             raise InvalidInput(
                 "Content-Type", "content_type", f"must be application/json, not {content_type or 'missing'!r}"
             )
+        if charset is not None and charset.lower() not in _UTF8_NAMES:
+            # Decoding a declared latin-1 body as UTF-8 would store different text than was sent.
+            raise InvalidInput("Content-Type", "content_type", f"charset must be utf-8, not {_shorten(charset)!r}")
         value = decode_json(raw, "body")
         error = self._body.first_error(value)
         if error is not None:

@@ -72,7 +72,8 @@ def truncate_ms(when: datetime) -> datetime:
 def iso_ms(when: datetime) -> str:
     """Format as ISO-8601 UTC with milliseconds and a Z suffix."""
     when = when.astimezone(UTC)
-    return f"{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z"
+    # The year by hand: strftime's %Y does not zero-pad years before 1000 on glibc.
+    return f"{when.year:04d}-{when:%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z"
 
 
 def hour_start(when: datetime) -> int:
@@ -84,8 +85,9 @@ def parse_iso(text: str) -> datetime | None:
     """Parse an ISO-8601 datetime that carries a timezone; None when it cannot."""
     try:
         parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            return None
+        # Year 1 at +01:00 or year 9999 at -01:00 parse, but have no UTC form.
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        return None
-    return parsed.astimezone(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from .filters import Condition, SearchToken
 from .model import Event
@@ -15,15 +16,23 @@ _COMPACT_MIN_DEAD = 1024
 
 
 class EventIndex:
-    """Events by sequence and id, plus ascending sequence lists per (field, value), deleted lazily."""
+    """Events by sequence and id, plus ascending sequence lists per (field, value), deleted lazily.
+
+    A group's status belongs to the group, not its events, so the index also keeps the group ids
+    per status (the tenant reports every change) and answers a status condition with the union of
+    those groups' sequence lists.
+    """
 
     def __init__(self) -> None:
         self.events: dict[int, Event] = {}
         self.by_id: dict[str, Event] = {}
         # Ascending sequences; entries before `_head` are purged, removed ones stay until compaction.
         self._order: list[int] = []
+        # The capture time of each `_order` entry: ascending too, since capture order is time order.
+        self._times: list[datetime] = []
         self._head = 0
         self._fields: dict[str, dict[str, list[int]]] = {}
+        self._status_groups: dict[str, set[str]] = {}
         self._dead = 0
 
     def __len__(self) -> int:
@@ -34,12 +43,23 @@ class EventIndex:
         self.events[event.seq] = event
         self.by_id[event.id] = event
         self._order.append(event.seq)
+        self._times.append(event.ts)
         self._postings("error_group_id", event.group_id).append(event.seq)
         for name, value in event.index_keys():
             self._postings(name, value).append(event.seq)
 
     def _postings(self, name: str, value: str) -> list[int]:
         return self._fields.setdefault(name, {}).setdefault(value, [])
+
+    def file_group(self, group_id: str, status: str, previous: str | None = None) -> None:
+        """Record a new group's status (`previous` None) or a group's change from `previous` to `status`."""
+        if previous is not None:
+            self._status_groups[previous].discard(group_id)
+        self._status_groups.setdefault(status, set()).add(group_id)
+
+    def forget_group(self, group_id: str, status: str) -> None:
+        """Drop a deleted group from the status lists (its events are removed one by one)."""
+        self._status_groups.get(status, set()).discard(group_id)
 
     def remove(self, event: Event) -> None:
         """Forget an event; index entries pointing at it are skipped until the next compaction."""
@@ -52,6 +72,7 @@ class EventIndex:
     def _compact(self) -> None:
         live = self.events
         self._order = [seq for seq in self._order[self._head :] if seq in live]
+        self._times = [live[seq].ts for seq in self._order]
         self._head = 0
         for name in list(self._fields):
             values = self._fields[name]
@@ -95,17 +116,24 @@ class EventIndex:
             if value.casefold() in wanted
         )
 
-    def newest_first(self, conditions: Iterable[Condition], before: int | None) -> Iterator[Event]:
-        """Yield candidate events newest first (sequence below `before`), from the smallest usable index.
+    def newest_first(
+        self, conditions: Iterable[Condition], before: int | None, until: datetime | None = None
+    ) -> Iterator[Event]:
+        """Yield candidate events newest first (sequence below `before`, time below `until`).
 
-        Candidates still have to be checked against the full query; this only narrows the walk.
+        The walk follows the smallest usable index. Candidates still have to be checked against
+        the full query; this only narrows the walk.
         """
+        if until is not None:
+            # Everything from the first event at or after `until` onwards is out: start below it.
+            position = bisect_left(self._times, until, lo=self._head)
+            if position < len(self._order):
+                first_out = self._order[position]
+                before = first_out if before is None else min(before, first_out)
         best: list[list[int]] | None = None
         best_size = len(self._order) - self._head
         for condition in conditions:
-            if any(name == "status" for name, _ in condition):
-                continue
-            lists = [self._fields.get(name, {}).get(value, []) for name, value in condition]
+            lists = self._candidates(condition)
             size = sum(len(postings) for postings in lists)
             if size < best_size:
                 best, best_size = lists, size
@@ -116,6 +144,18 @@ class EventIndex:
         else:
             merged = heapq.merge(*(_descending(postings, before, 0) for postings in best), reverse=True)
             yield from self._live(_distinct(merged))
+
+    def _candidates(self, condition: Condition) -> list[list[int]]:
+        """Return the sequence lists whose union holds every event that can satisfy `condition`."""
+        lists: list[list[int]] = []
+        for name, value in condition:
+            if name == "status":
+                by_group = self._fields.get("error_group_id", {})
+                groups = self._status_groups.get(value, ())
+                lists.extend(by_group[group_id] for group_id in groups if group_id in by_group)
+            else:
+                lists.append(self._fields.get(name, {}).get(value, []))
+        return lists
 
     def _live(self, seqs: Iterable[int]) -> Iterator[Event]:
         for seq in seqs:

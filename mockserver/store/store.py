@@ -47,7 +47,8 @@ class Store:
             tenant.purge_expired()
 
     def reset(self) -> None:
-        """Drop every tenant's data and the auto-export log; the clock and id factory carry on."""
+        """Drop every tenant's data and the auto-export log; a seeded id factory starts over."""
         self._tenants.clear()
+        self.ids.reset()
         # Cleared in place: callers may hold a reference to this list.
         self.auto_exports.clear()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from .capture import parse_capture
@@ -81,8 +82,9 @@ class Tenant:
             )
             group = Group(self._fresh_id("grp", self._groups), fingerprint, title, data.exception_type)
             self._groups[group.id] = self._by_fingerprint[fingerprint] = group
+            self._index.file_group(group.id, group.status)
         else:
-            on_new_event(group)
+            self._restatus(group, on_new_event)
         self._seq += 1
         event = Event.create(
             seq=self._seq,
@@ -175,7 +177,7 @@ class Tenant:
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
         before = self._pager.read(cursor, scope, "seq")
-        candidates = self._index.newest_first(query.conditions, before[0] if before else None)
+        candidates = self._index.newest_first(query.conditions, before[0] if before else None, query.until)
         return self._events_page(self._matching(candidates, query), scope, limit)
 
     def _events_page(self, events: Iterable[Event], scope: Scope, limit: int) -> Page:
@@ -238,8 +240,15 @@ class Tenant:
         self._purge()
         check_status(status)
         group = self._group(group_id)
-        apply_status(group, status)
+        self._restatus(group, partial(apply_status, status=status))
         return group.as_json()
+
+    def _restatus(self, group: Group, change: Callable[[Group], None]) -> None:
+        """Apply a status change and keep the index's groups-by-status in step with it."""
+        before = group.status
+        change(group)
+        if group.status != before:
+            self._index.file_group(group.id, group.status, before)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
         """Delete a group and all its events; the next matching event opens a new group."""
@@ -252,6 +261,7 @@ class Tenant:
         for event in group.events[group.head :]:
             self._index.remove(event)
         del self._groups[group.id]
+        self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
         return deleted
@@ -273,7 +283,7 @@ class Tenant:
             if target is None:
                 self._drop_group(group)
             else:
-                apply_status(group, target)
+                self._restatus(group, partial(apply_status, status=target))
             succeeded.append(group_id)
         return {"ok": True, "action": action, "succeeded": succeeded, "failed": failed}
 
@@ -287,7 +297,7 @@ class Tenant:
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
         query = parse_filter(filter)
-        candidates = self._index.newest_first(query.conditions, None)
+        candidates = self._index.newest_first(query.conditions, None, query.until)
         events = [event.doc for event in self._matching(candidates, query)]
         result: dict[str, Any] = {
             "ok": True,
