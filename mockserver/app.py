@@ -95,9 +95,7 @@ def create_app(
 
 def build_app(state: ServerState, middlewares: Sequence[Middleware] = ()) -> web.Application:
     """Serve an existing state from a new application (aiohttp binds an application to one loop)."""
-    app = web.Application(
-        middlewares=[make_middleware(state), *middlewares], client_max_size=state.max_body
-    )
+    app = web.Application(middlewares=[make_middleware(state), *middlewares], client_max_size=state.max_body)
     app[STATE] = state
     spec = state.spec
     for op in spec.operations.values():

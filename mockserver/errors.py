@@ -47,6 +47,7 @@ STATUS_OF_CODE: Final = {
 }
 CODE_OF_STATUS: Final = {status: code for code, status in STATUS_OF_CODE.items()}
 _NO_PAYLOAD: Final = object()
+_CLIENT_CLOSED_REQUEST: Final = 499  # nginx's name for it; never reaches the wire
 
 
 class Unauthorized(DomainError):
@@ -136,6 +137,14 @@ def _payload_of(response: web.StreamResponse) -> Any:
         return _NO_PAYLOAD
 
 
+def _closing_if_body_broke(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    if request.content.exception() is not None:
+        # The body stream broke (bad gzip, say): aiohttp drops the connection after this answer, so
+        # say so, rather than let the client send its next request into a reset.
+        response.force_close()
+    return response
+
+
 def make_middleware(state: ServerState) -> Middleware:
     """Return the outermost middleware: error mapping, strict response checks and the journal."""
     validators = state.validators.operations
@@ -154,10 +163,15 @@ def make_middleware(state: ServerState) -> Middleware:
             if exc.status < 400:
                 raise
             response = _from_http(exc, state.max_body)
-        except (asyncio.CancelledError, ConnectionResetError):
-            # The client went away (mid-body, say): nobody is waiting for an answer, and it is
-            # not the mock's bug, so no violation and no journal entry.
+        except asyncio.CancelledError:
             raise
+        except ConnectionResetError:
+            # The client hung up mid-request (mid-body, say): not the mock's bug, and nobody is
+            # listening, so no violation and no journal entry. Re-raising would make aiohttp log a
+            # traceback as an error; the answer returned instead fails to send and aiohttp drops it
+            # quietly, like any write to a closed connection.
+            log.debug("client disconnected during %s %s", request.method, request.path)
+            return web.Response(status=_CLIENT_CLOSED_REQUEST)
         except Exception as exc:
             # A crash is the mock's own bug: log it and record it, so a strict harness fails the test.
             log.exception("unexpected error answering %s %s", request.method, request.path)
@@ -168,7 +182,7 @@ def make_middleware(state: ServerState) -> Middleware:
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
         route_name = request.match_info.route.name
         if route_name is not None and route_name.startswith("admin_"):
-            return response  # the admin API is not part of what the journal reports
+            return _closing_if_body_broke(request, response)  # the journal reports API calls only
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
         if validator is not None:
@@ -187,6 +201,7 @@ def make_middleware(state: ServerState) -> Middleware:
                     payload = response.payload
                 else:
                     log.warning("response broke the spec: %s", violation)
+        response = _closing_if_body_broke(request, response)
         journal.append(
             JournalEntry(
                 method=request.method,

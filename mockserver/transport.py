@@ -8,20 +8,20 @@ from .store import InvalidInput
 
 __all__ = ["read_body"]
 
-_MAX_ECHO = 40  # characters of the declared encoding quoted back
+_MAX_REASON = 120  # characters of aiohttp's explanation quoted back
 
 
 async def read_body(request: web.Request) -> bytes:
-    """Return the (decompressed) request body; a body that does not match its Content-Encoding is 400.
+    """Return the (decompressed) request body; a body that cannot be decoded as sent is 400.
 
     aiohttp raises `HTTPRequestEntityTooLarge` past `client_max_size` (answered as 413) and
-    `ConnectionResetError` when the client goes away mid-body (left to propagate: nobody is
-    listening for an answer).
+    `ConnectionResetError` when the client hangs up mid-body (the middleware drops that quietly).
     """
     try:
         return await request.read()
-    except web.RequestPayloadError:
-        # E.g. `Content-Encoding: gzip` on a plain body: the client's mistake, not the mock's.
-        request.content.feed_eof()
-        declared = request.headers.get("Content-Encoding", "")[:_MAX_ECHO]
-        raise InvalidInput("body", "encoding", f"does not decode as Content-Encoding {declared!r}") from None
+    except web.RequestPayloadError as exc:
+        # E.g. `Content-Encoding: gzip` on a plain body, or a broken chunked encoding: the client's
+        # mistake, not the mock's. aiohttp's text is "400, message:\n  <reason>"; keep the reason.
+        lines = str(exc).strip().splitlines() or ["unknown"]
+        reason = lines[-1].strip()[:_MAX_REASON]
+        raise InvalidInput("body", "encoding", f"cannot be read as sent ({reason})") from None

@@ -241,7 +241,9 @@ class OperationValidator:
             )
         if charset is not None and charset.lower() not in _UTF8_NAMES:
             # Decoding a declared latin-1 body as UTF-8 would store different text than was sent.
-            raise InvalidInput("Content-Type", "content_type", f"charset must be utf-8, not {_shorten(charset)!r}")
+            raise InvalidInput(
+                "Content-Type", "content_type", f"charset must be utf-8, not {_shorten(charset)!r}"
+            )
         value = decode_json(raw, "body")
         error = self._body.first_error(value)
         if error is not None:

@@ -94,6 +94,42 @@ class TestAdminApi:
         """Negative, backwards, naive or ambiguous moves answer 400."""
         assert admin(manual, "POST", "clock", body).status_code == 400
 
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"advance_seconds": 1e20}, "advance_seconds"),  # more than a timedelta holds
+            ({"advance_seconds": 10**12}, "advance_seconds"),  # a timedelta, but past year 9999
+            ({"set": "0001-01-01T00:00:00+01:00"}, "set"),
+            ({"set": "9999-12-31T23:59:59-01:00"}, "set"),
+        ],
+    )
+    def test_clock_moves_out_of_datetime_range_are_400(
+        self, manual: MockServer, body: object, field: str
+    ) -> None:
+        """A move past the datetime range answers 400 naming the field, and leaves the clock alone."""
+        response = admin(manual, "POST", "clock", body)
+        assert response.status_code == 400
+        assert response.json()["error"]["details"]["field"] == field
+        assert manual.violations == []
+        assert admin(manual, "GET", "clock").json()["now"] == "2026-01-01T00:00:00.000Z"
+
+    def test_clock_set_with_an_offset_answers_utc(self, manual: MockServer) -> None:
+        """A set time with a UTC offset is reported back in the API's UTC form."""
+        moved = admin(manual, "POST", "clock", {"set": "2026-06-01T14:00:00.5+02:00"})
+        assert moved.json() == {"now": "2026-06-01T12:00:00.500Z", "manual": True}
+
+    def test_body_that_does_not_match_its_content_encoding_is_400(self, mock: MockServer) -> None:
+        """Admin bodies are read like API bodies: a plain body declared gzip answers 400, not 500."""
+        response = requests.post(
+            f"{mock.url}/__admin/faults",
+            data=b'{"operation_id": "errors_list", "status": 500}',
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            timeout=5,
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["details"] == {"field": "body", "rule": "encoding"}
+        assert mock.faults.active == []
+
     def test_clock_must_be_manual(self, mock: MockServer) -> None:
         """Moving the system clock answers 409."""
         response = admin(mock, "POST", "clock", {"advance_seconds": 1})

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import threading
+from urllib.parse import urlsplit
+
 import pytest
+import requests
+from aiohttp import web
+from aiohttp.typedefs import Handler
 from http_support import Api, SpecOracle
+
+from mockserver import MockServer
 
 BODY_OPERATIONS = [
     ("POST", "/v1/errors/capture", "errors_capture"),
@@ -77,6 +87,38 @@ class TestMalformedBodies:
         assert _details(response) == {"field": "Content-Type", "rule": "content_type"}
         oracle.assert_conforms(operation_id, response)
 
+    def test_lone_surrogate_escape_is_an_encoding_error(
+        self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
+    ) -> None:
+        """A \\ud800 escape with no partner decodes to no Unicode text, so it answers 400 rule encoding."""
+        response = api.call(method, path, data=b'{"text": "x \\ud800"}', headers=JSON)
+        assert response.status_code == 400
+        assert _details(response) == {"field": "body", "rule": "encoding"}
+        oracle.assert_conforms(operation_id, response)
+
+    def test_body_that_does_not_match_its_content_encoding(
+        self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
+    ) -> None:
+        """A plain body declared gzip answers 400 rule encoding, and the next request still gets through."""
+        headers = {**JSON, "Content-Encoding": "gzip"}
+        response = api.call(method, path, data=b'{"days": 30}', headers=headers)
+        assert response.status_code == 400
+        assert _details(response) == {"field": "body", "rule": "encoding"}
+        oracle.assert_conforms(operation_id, response)
+        # aiohttp drops this connection after the answer; the answer says so, so the session reconnects.
+        assert response.headers["Connection"] == "close"
+        assert api.call("GET", "/v1/errors/list").status_code == 200
+
+    def test_charset_other_than_utf8(
+        self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
+    ) -> None:
+        """A body declared in another charset answers 400 rule content_type instead of being misread."""
+        headers = {"Content-Type": "application/json; charset=iso-8859-1"}
+        response = api.call(method, path, data=b'{"text": "caf\xe9"}', headers=headers)
+        assert response.status_code == 400
+        assert _details(response) == {"field": "Content-Type", "rule": "content_type"}
+        oracle.assert_conforms(operation_id, response)
+
     def test_nan_is_not_json(self, api: Api, method: str, path: str, operation_id: str) -> None:
         """NaN and Infinity are Python's extensions, not JSON."""
         response = api.call(method, path, data=b'{"days": NaN}', headers=JSON)
@@ -115,3 +157,67 @@ class TestBodyPresence:
             "GET", "/v1/errors/list", data=b"not json", headers={"Content-Type": "text/plain"}
         )
         assert response.status_code == 200
+
+
+class TestLoneSurrogates:
+    @pytest.mark.parametrize(
+        ("path", "body"),
+        [
+            ("/v1/errors/capture", '{"message": "\\ud800"}'),
+            ("/v1/errors/capture", '{"message": "m", "tags": {"region": "\\uDC00"}}'),
+            ("/v1/errors/capture", '{"exception": {"type": "E", "message": "\\ud800"}}'),
+            ("/v1/errors/capture", '{"exception": {"type": "E\\ud800"}}'),
+            ("/v1/errors/capture", '{"message": "m", "stack": "at f (a.js:1)\\ud800"}'),
+            ("/v1/errors/capture", '{"message": "m", "fingerprint": ["\\ud800"]}'),
+            ("/v1/errors/message", '{"text": "x \\ud800"}'),
+            ("/v1/errors/export", '{"filter": {"release": "\\ud800"}}'),
+        ],
+    )
+    def test_in_any_body_field(self, api: Api, path: str, body: str) -> None:
+        """A lone surrogate anywhere in a body answers 400 rule encoding, not a 500 from grouping."""
+        response = api.call("POST", path, data=body.encode(), headers=JSON)
+        assert response.status_code == 400
+        assert _details(response) == {"field": "body", "rule": "encoding"}
+
+    @pytest.mark.parametrize("path", ["/v1/errors/list", "/v1/errors/search?q=x"])
+    def test_in_the_filter_parameter(self, api: Api, path: str) -> None:
+        """A lone surrogate in the `filter` query JSON answers 400 rule encoding."""
+        response = api.call("GET", path, params={"filter": '{"release": "\\ud800"}'})
+        assert response.status_code == 400
+        assert _details(response) == {"field": "filter", "rule": "encoding"}
+
+    def test_surrogate_pairs_and_escaped_backslashes_are_text(self, api: Api) -> None:
+        """A paired escape is one character and an escaped backslash is no escape: both are stored as sent."""
+        body = b'{"message": "\\ud83d\\ude00 and \\\\ud800"}'
+        event_id = api.ok("POST", "/v1/errors/capture", data=body, headers=JSON)["error_id"]
+        assert api.ok("GET", f"/v1/errors/get/{event_id}")["message"] == "\U0001f600 and \\ud800"
+
+
+class TestClientHangsUp:
+    def test_hang_up_mid_body_is_no_crash(self, caplog: pytest.LogCaptureFixture) -> None:
+        """A client that disconnects mid-body leaves no violation, no journal entry and no error log."""
+        entered, finished = threading.Event(), threading.Event()
+
+        @web.middleware
+        async def watch(request: web.Request, handler: Handler) -> web.StreamResponse:
+            entered.set()
+            try:
+                return await handler(request)
+            finally:
+                finished.set()
+
+        with caplog.at_level(logging.DEBUG), MockServer(middlewares=[watch]) as server:
+            url = urlsplit(server.url)
+            head = (
+                f"POST /v1/errors/capture HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer k\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            )
+            with socket.create_connection((url.hostname, url.port), timeout=5) as conn:
+                conn.sendall(head.encode() + b'{"message": "cut o')
+                assert entered.wait(5)  # the handler is reading the body when the client goes
+            assert finished.wait(5)
+            # Answered after the hung-up request's task has run to its end (same loop, later turn).
+            assert requests.get(server.url + "/__admin/health", timeout=5).status_code == 200
+            assert server.violations == []
+            assert len(server.journal) == 0
+        assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []

@@ -105,6 +105,27 @@ class TestInvalidRequest:
         assert _error(response)["details"] == {"field": "error_group_id", "rule": "matches_path"}
         oracle.assert_conforms("errors_resolve", response)
 
+    @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    @pytest.mark.parametrize(
+        ("operation", "key"),
+        [("list", "since"), ("list", "until"), ("search", "since"), ("search", "until"), ("export", "until")],
+    )
+    def test_time_bound_without_a_utc_form_is_400(
+        self, api: Api, oracle: SpecOracle, operation: str, key: str, when: str
+    ) -> None:
+        """A since/until whose UTC instant falls outside years 1..9999 answers 400 rule datetime, not 500."""
+        path = f"/v1/errors/{operation}"
+        if operation == "list":
+            response = api.call("GET", path, params={"filter": json.dumps({key: when})})
+        elif operation == "search":
+            response = api.call("GET", path, params={"q": f"{key}:{when}"})
+        else:
+            response = api.call("POST", path, {"filter": {key: when}})
+        assert response.status_code == 400, response.text
+        field = "q" if operation == "search" else f"filter.{key}"
+        assert _error(response)["details"] == {"field": field, "rule": "datetime"}
+        oracle.assert_conforms(f"errors_{operation}", response)
+
     def test_huge_invalid_value_keeps_the_message_short(self, api: Api) -> None:
         """An oversized value is not echoed back whole."""
         response = api.call("POST", "/v1/errors/capture", {"message": "m" * 10_000})
@@ -133,6 +154,36 @@ class TestUnauthorized:
         assert _error(response)["code"] == "UNAUTHORIZED"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         oracle.assert_conforms("errors_list", response)
+
+    @pytest.mark.parametrize("token", ["ab,cd", "a=b", "=abc", "ключ", "a\tb"])
+    def test_key_outside_the_token68_charset_is_401(self, mock: MockServer, token: str) -> None:
+        """A Bearer key must be RFC 6750 token68 characters (letters, digits, -._~+/ and trailing =)."""
+        header = f"Bearer {token}".encode().decode("latin-1")  # as the bytes go on the wire
+        response = requests.get(mock.url + "/v1/errors/list", headers={"Authorization": header}, timeout=5)
+        assert response.status_code == 401
+        assert _error(response)["message"] == "malformed Authorization header; expected Bearer <key>"
+
+    def test_token68_key_with_padding_is_accepted(self, mock: MockServer) -> None:
+        """Every token68 character, padding included, makes a usable key."""
+        headers = {"Authorization": "Bearer aZ09-._~+/=="}
+        assert requests.get(mock.url + "/v1/errors/list", headers=headers, timeout=5).status_code == 200
+
+    def test_non_utf8_key_bytes_are_401_not_500(self, mock: MockServer, oracle: SpecOracle) -> None:
+        """A key of bytes that are not UTF-8 is malformed (it could not sign a cursor), so 401."""
+        url = urlsplit(mock.url)
+        request = (
+            f"GET /v1/errors/list?limit=1 HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n".encode()
+            + b"Authorization: Bearer \xff\xfe\r\n\r\n"
+        )
+        with socket.create_connection((url.hostname, url.port), timeout=5) as conn:
+            conn.sendall(request)
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401 ")
+        assert json.loads(body)["error"]["code"] == "UNAUTHORIZED"
+        assert mock.violations == []
 
     def test_auth_is_checked_before_validation(self, mock: MockServer) -> None:
         """An unauthenticated invalid request learns only that it is unauthenticated."""

@@ -92,6 +92,15 @@ class TestTimeFormat:
         """Only ISO-8601 datetimes with an offset or Z parse."""
         assert parse_iso(text) == expected
 
+    @pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    def test_parse_iso_refuses_times_without_a_utc_form(self, text: str) -> None:
+        """A valid date whose UTC instant falls outside years 1..9999 does not parse (no OverflowError)."""
+        assert parse_iso(text) is None
+
+    def test_iso_ms_pads_early_years_to_four_digits(self) -> None:
+        """Years before 1000 keep the four-digit ISO form."""
+        assert iso_ms(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000Z"
+
 
 class TestIdFactory:
     def test_ids_are_prefix_underscore_sixteen_hex(self) -> None:
@@ -117,6 +126,23 @@ class TestIdFactory:
             tenant = Store(ManualClock(), IdFactory(3)).tenant("k")
             results.append([tenant.capture({"message": f"m{i}"}, source="capture") for i in range(3)])
         assert results[0] == results[1]
+
+    def test_reset_restarts_a_seeded_sequence(self) -> None:
+        """After reset() a seeded factory hands out its first ids again."""
+        factory = IdFactory(42)
+        first = [factory.new("evt") for _ in range(3)]
+        factory.new("grp")
+        factory.reset()
+        assert [factory.new("evt") for _ in range(3)] == first
+
+    def test_store_reset_makes_ids_independent_of_earlier_use(self) -> None:
+        """A seeded store assigns the same ids after reset() however much it was used before."""
+        store = Store(ManualClock(), IdFactory(3))
+        fresh = store.tenant("k").capture({"message": "m"}, source="capture")
+        for index in range(5):
+            store.tenant(f"other{index}").capture({"message": "m"}, source="capture")
+        store.reset()
+        assert store.tenant("k").capture({"message": "m"}, source="capture") == fresh
 
 
 class TestErrors:

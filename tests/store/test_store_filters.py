@@ -131,6 +131,17 @@ class TestFilterDsl:
             assert error.value.details == {"field": field, "rule": rule}
             assert field in error.value.message
 
+    @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+    @pytest.mark.parametrize("key", ["since", "until"])
+    def test_time_bounds_without_a_utc_form_are_invalid(self, tenant: Tenant, key: str, when: str) -> None:
+        """A since/until outside the datetime range is rule datetime in the filter and in search tokens."""
+        with pytest.raises(InvalidInput) as error:
+            tenant.list_events(filter={key: when})
+        assert error.value.details == {"field": f"filter.{key}", "rule": "datetime"}
+        with pytest.raises(InvalidInput) as error:
+            tenant.search_events(f"{key}:{when}")
+        assert error.value.details == {"field": "q", "rule": "datetime"}
+
     def test_filter_must_be_an_object(self, tenant: Tenant) -> None:
         """A non-object filter is rejected."""
         with pytest.raises(InvalidInput) as error:
