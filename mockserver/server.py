@@ -243,9 +243,11 @@ class MockServer:
                 if not abandoned.is_set():
                     loop.run_forever()
             finally:
-                # Also reached when a timed-out start() stopped the loop: release the socket.
-                loop.run_until_complete(self.stop_async())
-                _close_loop(loop)
+                try:
+                    # A no-op after stop(); after a timed-out start() it releases the socket.
+                    loop.run_until_complete(self.stop_async())
+                finally:
+                    _close_loop(loop)
 
         thread = threading.Thread(target=serve, name=f"infrai-mock-{id(self):x}", daemon=True)
         self._loop, self._thread = loop, thread

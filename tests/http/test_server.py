@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -15,7 +16,9 @@ import requests
 from http_support import CAPTURE_BODY, ROOT
 
 import mockserver
+import mockserver.server
 from mockserver import MockServer, create_app
+from mockserver.journal import Journal
 
 AUTH = {"Authorization": "Bearer ifr_server"}
 
@@ -93,10 +96,125 @@ class TestMockServerSync:
                 ids.append(response.json()["error_id"])
         assert ids[0] == ids[1]
 
+    def test_starts_again_after_stop(self) -> None:
+        """A stopped server starts again on its port, with its data."""
+        server = MockServer()
+        with server:
+            requests.post(server.url + "/v1/errors/capture", json=CAPTURE_BODY, headers=AUTH, timeout=5)
+            port = server.port
+        with server:
+            assert server.port == port
+            listed = requests.get(server.url + "/v1/errors/list", headers=AUTH, timeout=5).json()
+            assert len(listed["items"]) == 1
+
+    def test_starts_after_a_failed_start(self) -> None:
+        """A start that failed (port taken) leaves the server free to start once the port is."""
+        with MockServer() as first:
+            second = MockServer(port=first.port)
+            with pytest.raises(OSError, match="address already in use"):
+                second.start()
+        with second:
+            assert requests.get(second.url + "/__admin/health", timeout=5).status_code == 200
+
+    def test_start_timeout_ends_the_serving_thread(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A start that times out stops its loop and thread instead of leaking them, and may be retried."""
+        server = MockServer()
+
+        async def slow_startup(app: aiohttp.web.Application) -> None:
+            await asyncio.sleep(30)
+
+        server.app.on_startup.append(slow_startup)
+        monkeypatch.setattr(mockserver.server, "_START_TIMEOUT", 0.2)
+        with pytest.raises(RuntimeError, match="did not start within"):
+            server.start()
+        assert _serving_thread(server) is None
+        monkeypatch.setattr(mockserver.server, "_START_TIMEOUT", 10.0)
+        with server:  # the retry serves from a fresh application, without the slow hook
+            assert requests.get(server.url + "/__admin/health", timeout=5).status_code == 200
+
+    def test_stop_ends_the_thread_even_when_cleanup_fails(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """stop() reports a failed cleanup but still stops the loop, ends the thread and frees the port."""
+        server = MockServer().start()
+        real_stop = server.stop_async
+        calls = 0
+
+        async def failing_once() -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("cleanup failed")
+            await real_stop()
+
+        monkeypatch.setattr(server, "stop_async", failing_once)
+        with pytest.raises(RuntimeError, match="cleanup failed"):
+            server.stop()
+        assert _serving_thread(server) is None
+        with MockServer(port=server.port) as again:
+            assert requests.get(again.url + "/__admin/health", timeout=5).status_code == 200
+
+    def test_seeded_reset_hands_out_the_first_ids_again(self) -> None:
+        """After reset() a seeded server's ids do not depend on what ran before."""
+        with MockServer(seed=5) as server:
+
+            def capture() -> str:
+                response = requests.post(
+                    server.url + "/v1/errors/capture", json=CAPTURE_BODY, headers=AUTH, timeout=5
+                )
+                return str(response.json()["error_id"])
+
+            first = capture()
+            capture()
+            server.reset()
+            assert capture() == first
+            requests.post(server.url + "/__admin/reset", timeout=5)
+            assert capture() == first
+
+    def test_reset_clears_the_records_inside_the_store_lock(self) -> None:
+        """reset() empties the journal and violations inside the lock: lock holders never see half of it."""
+        free_at_clear: list[bool] = []
+
+        class WatchedJournal(Journal):
+            def clear(self) -> None:
+                free_at_clear.append(_free_for_another_thread(server.lock))
+                super().clear()
+
+        class WatchedViolations(list[mockserver.Violation]):
+            def clear(self) -> None:
+                free_at_clear.append(_free_for_another_thread(server.lock))
+                super().clear()
+
+        server = MockServer()
+        server.state.journal = WatchedJournal()
+        server.state.violations = WatchedViolations()
+        server.reset()
+        assert free_at_clear == [False, False]
+
     def test_clock_and_store_together_are_refused(self) -> None:
         """A ready store brings its own clock."""
         with pytest.raises(ValueError, match="not both"):
             create_app(store=mockserver.Store(), clock="manual")
+
+
+def _serving_thread(server: MockServer) -> threading.Thread | None:
+    """The server's serving thread, if it is still alive."""
+    name = f"infrai-mock-{id(server):x}"
+    return next((thread for thread in threading.enumerate() if thread.name == name), None)
+
+
+def _free_for_another_thread(lock: threading.RLock) -> bool:
+    """Whether a thread other than the caller could take `lock` right now."""
+    free: list[bool] = []
+
+    def probe() -> None:
+        taken = lock.acquire(blocking=False)
+        if taken:
+            lock.release()
+        free.append(taken)
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return free[0]
 
 
 @pytest.mark.asyncio
@@ -110,6 +228,17 @@ class TestMockServerAsync:
                 assert response.status == 200
             assert len(server.journal) == 1
         assert not server.running
+
+    async def test_starts_again_on_the_same_loop(self) -> None:
+        """`async with` works twice on one server."""
+        server = MockServer()
+        for _ in range(2):
+            async with (
+                server,
+                aiohttp.ClientSession() as session,
+                session.get(server.url + "/__admin/health") as response,
+            ):
+                assert response.status == 200
 
 
 class TestPublicApi:

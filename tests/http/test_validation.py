@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -83,6 +84,43 @@ class TestDecodeJson:
     def test_depth_at_the_limit_is_fine(self) -> None:
         """Exactly 64 levels decode."""
         assert decode_json(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH, "body") is not None
+
+    @pytest.mark.parametrize(
+        "raw",
+        [b'"\\ud800"', b'["ok", {"k": "\\uDFFF x"}]', b'{"\\ud800": 1}', b'"\\ude00\\ud83d"'],
+    )
+    def test_lone_surrogates_are_an_encoding_error(self, raw: bytes) -> None:
+        """A surrogate escape without its partner, in a value or a key, is rule encoding for the field."""
+        with pytest.raises(InvalidInput) as caught:
+            decode_json(raw, "filter")
+        assert (caught.value.field, caught.value.rule) == ("filter", "encoding")
+
+    def test_paired_surrogates_decode_to_one_character(self) -> None:
+        """A high and a low surrogate escape in order are one astral character."""
+        assert decode_json('{"e": "\\ud83d\\ude00"}', "filter") == {"e": "\U0001f600"}
+
+
+class TestFirstError:
+    def test_ranks_a_bounded_number_of_errors(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Naming a body's error looks at the first few errors only, however many the body has."""
+        body = SPEC.operations["errors_capture"].body
+        assert body is not None
+        validator = VALIDATORS.compile(body.schema_pointer)
+        drawn = 0
+        full = validator.full
+
+        class Counting:
+            def iter_errors(self, instance: Any) -> Iterator[Any]:
+                nonlocal drawn
+                for error in full.iter_errors(instance):
+                    drawn += 1
+                    yield error
+
+        monkeypatch.setattr(validator, "full", Counting())
+        error = validator.first_error({"message": "x", "fingerprint": [""] * 200_000})
+        assert error is not None
+        assert list(error.absolute_path) == ["fingerprint"]
+        assert drawn <= 100
 
 
 class TestEcmaPatterns:
