@@ -10,7 +10,7 @@ _LOCAL = r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]"
 _OCTET = r"(?:25[0-5]|(?:2[0-4]|1?[0-9])?[0-9])"
 
 # Order matters: at each position the first alternative that matches wins (Sentry's
-# DEFAULT_PARAMETERIZATION_REGEXES order, reduced to the older, shorter list).
+# DEFAULT_PARAMETERIZATION_REGEXES order, reduced to the older, shorter list plus durations).
 _PATTERNS: list[tuple[str, str]] = [
     # The lookbehind only starts a match at the beginning of a run of local-part characters: same
     # matches as Sentry's pattern, but linear instead of quadratic on long runs without an "@".
@@ -26,6 +26,7 @@ _PATTERNS: list[tuple[str, str]] = [
         r"|\b\d{4}-\d{2}-\d{2}\b"
         r"|\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b",
     ),
+    ("duration", r"\b\d+ms\b|\b\d+(?:\.\d+)?s\b"),
     ("hex", r"\b0[xX][0-9a-fA-F]+\b|\b(?=[a-f]*[0-9])[0-9a-f]{8,128}\b|\b(?=[A-F]*[0-9])[0-9A-F]{8,128}\b"),
     ("float", r"-\d+\.\d+\b|\b\d+\.\d+\b"),
     ("int", r"(?:\b|(?<!\w)-)\d+\b"),

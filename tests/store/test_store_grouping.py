@@ -43,6 +43,8 @@ class TestNormalizeMessage:
             ("at 2026-01-02T03:04:05+02:00", "at <date>"),
             ("on 2026-01-02 only", "on <date> only"),
             ("at 12:30:45 sharp", "at <date> sharp"),
+            ("timeout after 30s", "timeout after <duration>"),
+            ("took 250ms, budget 1.5s", "took <duration>, budget <duration>"),
             ("pointer 0x7fff5fbff8a8 freed", "pointer <hex> freed"),
             ("token deadbeef42 rejected", "token <hex> rejected"),
             ("ratio 0.75 exceeded", "ratio <float> exceeded"),
