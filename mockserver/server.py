@@ -54,6 +54,8 @@ class MockServer:
     Takes the keyword arguments of `create_app` plus `host` and `port`. Requests are served
     on an event loop; the store is guarded by `lock`, which `reset()` and the clock helpers
     take, and which a test thread should hold while it touches `store` directly during traffic.
+    It can be stopped and started again, keeping its data; a start on another event loop (every
+    sync `start()` has its own) serves from a fresh `app`, as aiohttp binds an app to one loop.
     """
 
     def __init__(
