@@ -21,7 +21,7 @@ from aiohttp.typedefs import Handler, Middleware
 from .journal import JournalEntry, Violation
 from .keys import REQUEST_BODY, TENANT
 from .state import ServerState
-from .store import DomainError
+from .store import DomainError, EncodedDocument
 
 __all__ = [
     "ApiResponse",
@@ -71,11 +71,26 @@ class ApiResponse(web.Response):
     payload: Any
 
 
+def _encode(value: Any) -> str:
+    if type(value) is EncodedDocument:
+        return value.encoded
+    if type(value) is list and value and type(value[0]) is EncodedDocument:
+        return "[" + ",".join(_encode(item) for item in value) + "]"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def encode_json(payload: Any) -> str:
+    """Encode compactly, reusing the stored encoding of events at the top two levels (pages, details)."""
+    if type(payload) is dict:
+        return "{" + ",".join(f"{json.dumps(key)}:{_encode(value)}" for key, value in payload.items()) + "}"
+    return _encode(payload)
+
+
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> ApiResponse:
     """Encode `payload` compactly as an `application/json` response."""
     response = ApiResponse(
         status=status,
-        body=json.dumps(payload, separators=(",", ":")).encode(),
+        body=encode_json(payload).encode(),
         content_type="application/json",
         headers=headers,
     )

@@ -11,7 +11,7 @@ fast path never guesses. tests/http/test_validation.py checks both agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 __all__ = ["Check", "SchemaCompiler", "Uncompilable"]
@@ -98,10 +98,20 @@ def _all(checks: list[Check]) -> Check:
 class SchemaCompiler:
     """Compiles schemas of one document; `$ref`s are local JSON pointers into it."""
 
-    def __init__(self, document: Mapping[str, Any], formats: Mapping[str, Check]) -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        formats: Mapping[str, Check],
+        *,
+        shared: Iterable[str] = (),
+        shared_limit: int = 200_000,
+    ) -> None:
+        """Compile against `document`; verdicts on `shared` `$ref`s (never mutated once built) are kept."""
         self._document = document
         self._formats = formats
         self._refs: dict[str, Check] = {}
+        self._shared = frozenset(shared)
+        self._shared_limit = shared_limit
 
     def compile_pointer(self, pointer: str) -> Check:
         """Compile the schema at `pointer` (e.g. `/components/schemas/ErrorEvent`)."""
@@ -156,7 +166,10 @@ class SchemaCompiler:
                 return self._refs[ref](value)
 
             self._refs[ref] = trampoline
-            compiled = self._refs[ref] = self.compile(self._resolve(ref[1:]))
+            compiled = self.compile(self._resolve(ref[1:]))
+            if ref in self._shared:
+                compiled = _remember_valid(compiled, self._shared_limit)
+            self._refs[ref] = compiled
         return compiled
 
     def _resolve(self, pointer: str) -> Any:
@@ -277,6 +290,27 @@ class SchemaCompiler:
             return items is None or all(items(item) for item in value)
 
         return [check]
+
+
+def _remember_valid(check: Check, limit: int) -> Check:
+    """Wrap `check` to remember which (immutable, shared) objects already passed it.
+
+    A page of 50 stored events would otherwise be re-checked on every read. The cache holds the
+    objects themselves, so an id cannot be reused while its entry exists; it is emptied when full.
+    """
+    passed: dict[int, Any] = {}
+
+    def remembered(value: Any) -> bool:
+        if passed.get(id(value)) is value:
+            return True
+        if not check(value):
+            return False
+        if len(passed) >= limit:
+            passed.clear()
+        passed[id(value)] = value
+        return True
+
+    return remembered
 
 
 def _constants(values: Any) -> Check:

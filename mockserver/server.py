@@ -179,7 +179,7 @@ class MockServer:
             # application, so serve the same state from a fresh one.
             self.app = build_app(self.state, self._middlewares)
         self._app_loop = loop
-        # A filter may legitimately be long (32 keys x 100 values), so allow request lines as
+        # A valid filter may be long (the spec bounds it near 600 KB URL-encoded), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
         line_limit = max(_MIN_LINE_LIMIT, self.state.max_body)
         runner = web.AppRunner(

@@ -171,7 +171,11 @@ class Validators:
         document = translate_document(spec.document)  # ECMA-262 regex meaning under Python's re
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-        self._fast = SchemaCompiler(document, {"date-time": _is_valid_date_time})
+        # The store builds each event document once and shares it on every read (events are immutable),
+        # so an event that passed once need not be checked again on every page that carries it.
+        self._fast = SchemaCompiler(
+            document, {"date-time": _is_valid_date_time}, shared=("#/components/schemas/ErrorEvent",)
+        )
         self._compiled: dict[str, SchemaValidator] = {}
         self.operations: dict[str, OperationValidator] = {
             op_id: OperationValidator(op, self.compile) for op_id, op in spec.operations.items()

@@ -2,6 +2,7 @@
 
 from .clock import Clock, ManualClock, SystemClock
 from .cursors import Page
+from .documents import EncodedDocument
 from .errors import DomainError, InvalidInput, NotFound
 from .grouping import compute_fingerprint
 from .ids import IdFactory
@@ -14,6 +15,7 @@ __all__ = [
     "KEEP",
     "Clock",
     "DomainError",
+    "EncodedDocument",
     "IdFactory",
     "InvalidInput",
     "Keep",

@@ -11,6 +11,7 @@ from typing import Any
 
 from .capture import CaptureInput
 from .clock import hour_start, iso_ms
+from .documents import EncodedDocument
 
 __all__ = ["INDEXED_FIELDS", "Event", "Group"]
 
@@ -35,7 +36,7 @@ class Event:
     code: str | None
     tags: dict[str, str]
     haystack: tuple[str, ...]
-    doc: dict[str, Any]
+    doc: EncodedDocument
 
     @classmethod
     def create(
@@ -51,22 +52,24 @@ class Event:
                 "stacktrace": data.exception_stacktrace,
             }
         )
-        doc: dict[str, Any] = {
-            "id": event_id,
-            "error_group_id": group_id,
-            "timestamp": iso_ms(ts),
-            "level": data.level,
-            "message": data.message,
-            "code": data.code,
-            "exception": exception,
-            "stack": data.stack,
-            "tags": dict(data.tags),
-            "user_id": data.user_id,
-            "release": data.release,
-            "environment": data.environment,
-            "fingerprint": fingerprint,
-            "source": data.source,
-        }
+        doc = EncodedDocument(
+            {
+                "id": event_id,
+                "error_group_id": group_id,
+                "timestamp": iso_ms(ts),
+                "level": data.level,
+                "message": data.message,
+                "code": data.code,
+                "exception": exception,
+                "stack": data.stack,
+                "tags": dict(data.tags),
+                "user_id": data.user_id,
+                "release": data.release,
+                "environment": data.environment,
+                "fingerprint": fingerprint,
+                "source": data.source,
+            }
+        )
         searchable = [
             data.message,
             data.exception_type,
