@@ -81,9 +81,15 @@ def _encode(value: Any) -> str:
 
 def encode_json(payload: Any) -> str:
     """Encode compactly, reusing the stored encoding of events at the top two levels (pages, details)."""
-    if type(payload) is dict:
+    if type(payload) is dict and any(map(_carries_encoded, payload.values())):
         return "{" + ",".join(f"{json.dumps(key)}:{_encode(value)}" for key, value in payload.items()) + "}"
     return _encode(payload)
+
+
+def _carries_encoded(value: Any) -> bool:
+    return type(value) is EncodedDocument or (
+        type(value) is list and bool(value) and type(value[0]) is EncodedDocument
+    )
 
 
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> ApiResponse:

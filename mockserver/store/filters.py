@@ -32,6 +32,11 @@ class EventQuery:
     until: datetime | None = None
     terms: tuple[str, ...] = ()
 
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether the query matches every event (nothing to check per candidate)."""
+        return not (self.conditions or self.terms) and self.since is None and self.until is None
+
     def merged(self, other: EventQuery) -> EventQuery:
         """Return the conjunction of both queries."""
         return EventQuery(
