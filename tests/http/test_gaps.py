@@ -104,6 +104,49 @@ class TestOneFilterOneSet:
             assert 0 < len(listed) < 30
 
 
+class TestFilterBounds:
+    @pytest.mark.parametrize(
+        ("flt", "rule"),
+        [
+            ({f"tags.k{index}": "v" for index in range(17)}, "maxProperties"),
+            ({"release": [f"r{index}" for index in range(21)]}, "maxItems"),
+            ({"release": "r" * 129}, "maxLength"),
+        ],
+        ids=["17 keys", "21 values", "129 chars"],
+    )
+    def test_filters_past_the_spec_bounds_are_400(
+        self, api: Api, oracle: SpecOracle, flt: dict[str, Any], rule: str
+    ) -> None:
+        """16 keys, 20 values and 128 characters are the limits; one more names the rule."""
+        response = api.call("GET", "/v1/errors/list", params={"filter": json.dumps(flt)})
+        assert response.status_code == 400
+        assert oracle.assert_conforms("errors_list", response)["error"]["details"]["rule"] in {rule, "anyOf"}
+
+
+class TestIdempotencyOrder:
+    def test_replay_with_an_invalid_body_is_still_rejected(self, api: Api) -> None:
+        """Validation comes first: an invalid body is 400 even when its key was seen before."""
+        first = api.ok("POST", "/v1/errors/message", {"text": "x", "idempotency_key": "k1"})
+        invalid = api.call("POST", "/v1/errors/message", {"text": "", "idempotency_key": "k1"})
+        assert invalid.status_code == 400
+        replay = api.ok("POST", "/v1/errors/message", {"text": "y", "idempotency_key": "k1"})
+        assert (replay["error_id"], replay["duplicate"]) == (first["error_id"], True)
+
+
+class TestClockMovesPurgeEveryTenant:
+    def test_advance_clock_purges_all_tenants_at_once(self) -> None:
+        """MockServer.advance_clock applies retention to every tenant before any further call."""
+        with MockServer(clock="manual") as server:
+            for key in ("ifr_a", "ifr_b"):
+                tenant = Api(server.url, key)
+                tenant.capture()
+                tenant.ok("PUT", "/v1/errors/retention/set", {"days": 1, "auto_export_before_cleanup": True})
+                tenant.session.close()
+            server.advance_clock(2 * 86400)
+            assert sorted(export["tenant"] for export in server.store.auto_exports) == ["ifr_a", "ifr_b"]
+            server.check()
+
+
 @pytest.mark.asyncio
 class TestConcurrentMessageIdempotency:
     async def test_concurrent_body_keys_store_one_message(self, aiohttp_client: AiohttpClient) -> None:

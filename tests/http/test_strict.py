@@ -10,7 +10,7 @@ import requests
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from mockserver import MockServer
+from mockserver import Fault, MockServer
 from mockserver.handlers import HANDLERS
 
 AUTH = {"Authorization": "Bearer ifr_strict"}
@@ -113,3 +113,23 @@ class TestStartup:
         monkeypatch.delitem(HANDLERS, "errors_bulk")
         with pytest.raises(RuntimeError, match="errors_bulk"):
             MockServer()
+
+
+@web.middleware
+async def drop_retry_after(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Lose the required `Retry-After` header of a 429."""
+    response = await handler(request)
+    response.headers.pop("Retry-After", None)
+    return response
+
+
+class TestRequiredHeaders:
+    def test_a_429_without_retry_after_is_a_violation(self) -> None:
+        """The spec requires `Retry-After` on 429; a response without it is recorded and becomes 500."""
+        with MockServer(middlewares=[drop_retry_after]) as server:
+            server.faults.add(Fault(operation_id="errors_list", status=429, times=1))
+            response = requests.get(server.url + "/v1/errors/list", headers=AUTH, timeout=5)
+            assert response.status_code == 500
+            [violation] = server.violations
+            assert violation.status == 429
+            assert any("Retry-After" in problem for problem in violation.problems)

@@ -36,6 +36,7 @@ class TestNormalizeMessage:
             ("mail bob.smith+x@example.co.uk bounced", "mail <email> bounced"),
             ("GET https://api.example.com/v1/users?id=3 failed", "GET <url> failed"),
             ("connect to 10.20.30.40 refused", "connect to <ip> refused"),
+            ("peer 2001:0db8:85a3:0000:0000:8a2e:0370:7334 left", "peer <ip> left"),
             ("row 123e4567-e89b-12d3-a456-426614174000 locked", "row <uuid> locked"),
             ("commit da39a3ee5e6b4b0d3255bfef95601890afd80709 missing", "commit <sha1> missing"),
             ("blob d41d8cd98f00b204e9800998ecf8427e missing", "blob <md5> missing"),
@@ -94,6 +95,18 @@ class TestStackParsing:
             Frame("view.js", "render"),
             Frame("app.min.js", "Router.dispatch"),
             Frame("index.js", ""),
+        ]
+
+    def test_v8_constructor_alias_and_async_decorations_are_dropped(self) -> None:
+        """`new `, `async ` and `[as alias]` do not change a V8 frame's function."""
+        stack = (
+            "Error: x\n    at new Widget (widget.js:3:9)\n"
+            "    at Router.go [as handle] (router.js:9:1)\n    at async load (loader.js:1:1)"
+        )
+        assert parse_frames(stack) == [
+            Frame("widget.js", "Widget"),
+            Frame("router.js", "Router.go"),
+            Frame("loader.js", "load"),
         ]
 
     def test_gecko_frames(self) -> None:
@@ -233,6 +246,10 @@ class TestTitle:
             make_title(message="x" * 300 + "\nsecond", exception_type=None, exception_message=None)
             == "x" * 256
         )
+
+    def test_blank_text_titles_as_unlabeled(self) -> None:
+        """A message of only whitespace gets the placeholder title `<unlabeled event>`."""
+        assert make_title(message="   ", exception_type=None, exception_message=None) == "<unlabeled event>"
 
     def test_group_title_is_the_first_events_unnormalized_text(self, tenant: Tenant) -> None:
         """A group keeps the first event's raw title even when later events differ."""
