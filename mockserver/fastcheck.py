@@ -299,9 +299,10 @@ def _remember_valid(check: Check, limit: int) -> Check:
     objects themselves, so an id cannot be reused while its entry exists; it is emptied when full.
     """
     passed: dict[int, Any] = {}
+    missing = object()  # not None: `None` is a value too, and must be checked like any other
 
     def remembered(value: Any) -> bool:
-        if passed.get(id(value)) is value:
+        if passed.get(id(value), missing) is value:
             return True
         if not check(value):
             return False

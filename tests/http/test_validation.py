@@ -303,6 +303,14 @@ class TestFastCheckAgreesWithJsonschema:
         assert validator.fast is not None
         assert validator.fast(instance) == validator.full.is_valid(instance), (pointer, instance)
 
+    @pytest.mark.parametrize("scalar", [None, 0, "", [], {}], ids=repr)
+    def test_scalars_get_the_same_verdict_everywhere(self, scalar: Any) -> None:
+        """Bare scalars and empty containers, `null` included, get one verdict from both (twice: caches)."""
+        for _ in range(2):
+            for validator in VALIDATORS._compiled.values():
+                assert validator.fast is not None
+                assert validator.fast(scalar) == validator.full.is_valid(scalar), scalar
+
     @pytest.mark.parametrize("example", POOL, ids=lambda value: type(value).__name__)
     def test_examples_get_the_same_verdict_everywhere(self, example: Any) -> None:
         """Each spec example, against every schema, gets one verdict from both."""
