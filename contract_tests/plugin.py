@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import traceback
 import uuid
@@ -178,17 +179,7 @@ def _divergences_from_failure(item: pytest.Item, call: pytest.CallInfo[None]) ->
     operation = str(marker.kwargs.get("operation", ""))
     excinfo = call.excinfo
     value = excinfo.value if excinfo is not None else None
-    leaves: list[BaseException] = []
-
-    def flatten(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                flatten(inner)
-        else:
-            leaves.append(exc)
-
-    if value is not None:
-        flatten(value)
+    leaves = _leaves(value) if value is not None else []
     found = []
     for exc in leaves:
         if isinstance(exc, ContractMismatch):
@@ -209,21 +200,30 @@ def _divergences_from_failure(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return found
 
 
-def _is_assertion(call: pytest.CallInfo[None]) -> bool:
-    """Only a failed expectation can be a divergence; an error (a test bug, a dead connection) cannot."""
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups, or `exc` itself."""
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+_SERVER_ERROR = re.compile(r"HTTP 5\d\d\b")
+
+
+def is_divergence(call: pytest.CallInfo[None]) -> bool:
+    """Tell whether a failure can be a divergence from an inferred decision.
+
+    Only failed expectations qualify: not an error (a test bug, a dead connection), and not a 5xx
+    answer, which no decision of ours explains: those stay plain failures.
+    """
     if call.excinfo is None:
         return False
-    leaves: list[BaseException] = []
-
-    def flatten(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                flatten(inner)
-        else:
-            leaves.append(exc)
-
-    flatten(call.excinfo.value)
-    return bool(leaves) and all(isinstance(exc, AssertionError) for exc in leaves)
+    leaves = _leaves(call.excinfo.value)
+    return bool(leaves) and all(
+        isinstance(exc, AssertionError)
+        and not (isinstance(exc, ContractMismatch) and _SERVER_ERROR.match(exc.observed))
+        for exc in leaves
+    )
 
 
 def makereport(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
@@ -231,7 +231,7 @@ def makereport(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.Te
     if run is None or not run.is_live or report.when != "call" or not item.get_closest_marker("contract"):
         return
     found: list[Divergence] = []
-    if report.failed and item.get_closest_marker("inferred") and _is_assertion(call):
+    if report.failed and item.get_closest_marker("inferred") and is_divergence(call):
         found = _divergences_from_failure(item, call)
     elif report.passed:
         found = item.stash.get(ITEM_DIVERGENCES, [])

@@ -241,6 +241,10 @@ class TestSchemas:
         schemas = SPEC["components"]["schemas"]
         for name in REFERENCE_RETURN_TYPES - {"CaptureResult", "Retention"}:
             assert schemas[name].get("x-inferred") is True, name
+        for name in ("CaptureRequest", "GroupActionRequest", "RetentionUpdate", "ErrorFilter"):
+            assert schemas[name].get("x-inferred") is True, name
+        for parameter in ("Cursor", "Limit", "IdempotencyKey"):
+            assert SPEC["components"]["parameters"][parameter].get("x-inferred") is True, parameter
         inferred_capture = {
             k for k, v in schemas["CaptureResult"]["properties"].items() if v.get("x-inferred")
         }
