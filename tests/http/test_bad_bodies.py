@@ -30,14 +30,21 @@ def _details(response: object) -> object:
     return response.json()["error"].get("details")  # type: ignore[attr-defined]
 
 
+def _assert_rejected(
+    oracle: SpecOracle, operation_id: str, response: requests.Response, field: str, rule: str
+) -> None:
+    """Assert a spec-conforming 400 whose details name `field` and `rule`."""
+    assert response.status_code == 400
+    assert _details(response) == {"field": field, "rule": rule}
+    oracle.assert_conforms(operation_id, response)
+
+
 @pytest.mark.parametrize(("method", "path", "operation_id"), BODY_OPERATIONS)
 class TestMalformedBodies:
     def test_not_json(self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str) -> None:
         """Text that is not JSON answers 400 rule json."""
         response = api.call(method, path, data=b"{'single': 'quotes'}", headers=JSON)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "json"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "json")
 
     @pytest.mark.parametrize("document", [b"[]", b"[1, 2]", b"null", b"42", b'"text"', b"true"])
     def test_json_that_is_not_an_object(
@@ -45,18 +52,14 @@ class TestMalformedBodies:
     ) -> None:
         """A list, scalar or null body answers 400 rule type."""
         response = api.call(method, path, data=document, headers=JSON)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "type"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "type")
 
     def test_invalid_utf8(
         self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
     ) -> None:
         """Bytes that are not UTF-8 answer 400 rule encoding."""
         response = api.call(method, path, data=b'{"text": "\xff\xfe"}', headers=JSON)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "encoding"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "encoding")
 
     @pytest.mark.parametrize("depth", [65, 100_000])
     def test_deep_nesting(
@@ -65,9 +68,7 @@ class TestMalformedBodies:
         """Nesting past 64 levels answers 400 rule depth rather than overflowing the stack."""
         document = b'{"tags": ' + b"[" * depth + b"]" * depth + b"}"
         response = api.call(method, path, data=document, headers=JSON)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "depth"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "depth")
 
     @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
     def test_wrong_or_missing_content_type(
@@ -83,18 +84,14 @@ class TestMalformedBodies:
         """A body sent without application/json answers 400 rule content_type."""
         headers = {"Content-Type": content_type} if content_type else {}
         response = api.call(method, path, data=b'{"days": 30}', headers=headers)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "Content-Type", "rule": "content_type"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "Content-Type", "content_type")
 
     def test_lone_surrogate_escape_is_an_encoding_error(
         self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
     ) -> None:
         """A \\ud800 escape with no partner decodes to no Unicode text, so it answers 400 rule encoding."""
         response = api.call(method, path, data=b'{"text": "x \\ud800"}', headers=JSON)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "encoding"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "encoding")
 
     def test_body_that_does_not_match_its_content_encoding(
         self, api: Api, oracle: SpecOracle, method: str, path: str, operation_id: str
@@ -102,9 +99,7 @@ class TestMalformedBodies:
         """A plain body declared gzip answers 400 rule encoding, and the next request still gets through."""
         headers = {**JSON, "Content-Encoding": "gzip"}
         response = api.call(method, path, data=b'{"days": 30}', headers=headers)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "body", "rule": "encoding"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "body", "encoding")
         # aiohttp drops this connection after the answer; the answer says so, so the session reconnects.
         assert response.headers["Connection"] == "close"
         assert api.call("GET", "/v1/errors/list").status_code == 200
@@ -115,9 +110,7 @@ class TestMalformedBodies:
         """A body declared in another charset answers 400 rule content_type instead of being misread."""
         headers = {"Content-Type": "application/json; charset=iso-8859-1"}
         response = api.call(method, path, data=b'{"text": "caf\xe9"}', headers=headers)
-        assert response.status_code == 400
-        assert _details(response) == {"field": "Content-Type", "rule": "content_type"}
-        oracle.assert_conforms(operation_id, response)
+        _assert_rejected(oracle, operation_id, response, "Content-Type", "content_type")
 
     def test_nan_is_not_json(self, api: Api, method: str, path: str, operation_id: str) -> None:
         """NaN and Infinity are Python's extensions, not JSON."""
