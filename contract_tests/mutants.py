@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver import app
+from mockserver.http import app
 from mockserver.store import grouping, tenant
 from mockserver.store.model import Group
 from mockserver.store.tenant import Tenant

@@ -9,7 +9,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from .app import DEFAULT_MAX_BODY
+from .http.app import DEFAULT_MAX_BODY
 from .server import MockServer
 
 __all__ = ["main", "parser"]

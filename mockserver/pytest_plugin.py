@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from .faults import Fault
+from .control.faults import Fault
 from .server import MockServer
 
 __all__ = ["MockServerFactory"]

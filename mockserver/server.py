@@ -19,10 +19,10 @@ from typing import Self
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from .app import DEFAULT_MAX_BODY, build_app, create_app, state_of
-from .faults import FaultSet
-from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
-from .state import ClockOption, ServerState
+from .control.faults import FaultSet
+from .control.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
+from .control.state import ClockOption, ServerState
+from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .store import Clock, Store
 
 __all__ = ["MockServer"]

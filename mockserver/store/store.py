@@ -9,6 +9,7 @@ from .clock import Clock, SystemClock
 from .cursors import CursorCodec
 from .errors import InvalidInput
 from .ids import IdFactory
+from .shared import Shared
 from .tenant import Tenant
 
 __all__ = ["Store"]
@@ -20,12 +21,33 @@ class Store:
     def __init__(
         self, clock: Clock | None = None, ids: IdFactory | None = None, *, cursor_secret: bytes | None = None
     ) -> None:
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.ids: IdFactory = ids if ids is not None else IdFactory()
-        self.cursors = CursorCodec(cursor_secret if cursor_secret is not None else secrets.token_bytes(32))
-        self.auto_exports: list[dict[str, Any]] = []
+        self.shared = Shared(
+            clock=clock if clock is not None else SystemClock(),
+            ids=ids if ids is not None else IdFactory(),
+            cursors=CursorCodec(cursor_secret if cursor_secret is not None else secrets.token_bytes(32)),
+        )
         self._tenants: dict[str, Tenant] = {}
         self._serial = 0
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every tenant reads."""
+        return self.shared.clock
+
+    @property
+    def ids(self) -> IdFactory:
+        """The id factory every tenant draws from."""
+        return self.shared.ids
+
+    @property
+    def cursors(self) -> CursorCodec:
+        """The codec that signs every tenant's cursors."""
+        return self.shared.cursors
+
+    @property
+    def auto_exports(self) -> list[dict[str, Any]]:
+        """Retention's automatic export batches, oldest first, across tenants."""
+        return self.shared.auto_exports
 
     def tenant(self, api_key: str) -> Tenant:
         """Return the tenant for `api_key`, creating it on first use."""
@@ -34,7 +56,7 @@ class Store:
         tenant = self._tenants.get(api_key)
         if tenant is None:
             self._serial += 1
-            tenant = self._tenants[api_key] = Tenant(self, api_key, self._serial)
+            tenant = self._tenants[api_key] = Tenant(self.shared, api_key, self._serial)
         return tenant
 
     def tenants(self) -> list[str]:

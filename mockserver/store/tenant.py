@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from .capture import parse_capture
 from .clock import iso_ms, truncate_ms
@@ -19,9 +19,7 @@ from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_ne
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
 from .retention import KEEP, Keep, Retention
-
-if TYPE_CHECKING:
-    from .store import Store
+from .shared import Shared
 
 __all__ = ["Tenant"]
 
@@ -35,10 +33,10 @@ def _described(raw: Mapping[str, Any] | None) -> Any:
 class Tenant:
     """Everything stored under one API key; every public call first purges expired events."""
 
-    def __init__(self, store: Store, key: str, generation: int) -> None:
-        self._store = store
+    def __init__(self, shared: Shared, key: str, generation: int) -> None:
+        self._shared = shared
         self.key = key
-        self._pager = Pager(store.cursors, key, generation)
+        self._pager = Pager(shared.cursors, key, generation)
         self._index = EventIndex()
         self._groups: dict[str, Group] = {}
         self._by_fingerprint: dict[str, Group] = {}
@@ -90,7 +88,7 @@ class Tenant:
             seq=self._seq,
             event_id=self._fresh_id("evt", self._index.by_id),
             group_id=group.id,
-            ts=truncate_ms(self._store.clock.now()),
+            ts=truncate_ms(self._shared.clock.now()),
             data=data,
             fingerprint=fingerprint,
         )
@@ -108,7 +106,7 @@ class Tenant:
         return result
 
     def _fresh_id(self, prefix: str, taken: Mapping[str, object]) -> str:
-        while (candidate := self._store.ids.new(prefix)) in taken:
+        while (candidate := self._shared.ids.new(prefix)) in taken:
             pass
         return candidate
 
@@ -130,7 +128,7 @@ class Tenant:
     def group_detail(self, group_id: str) -> dict[str, Any]:
         """Return one ErrorGroupDetail (group plus tags, environments, releases, hourly, latest event)."""
         self._purge()
-        return self._group(group_id).detail_json(self._store.clock.now())
+        return self._group(group_id).detail_json(self._shared.clock.now())
 
     def _group(self, group_id: str) -> Group:
         group = self._groups.get(group_id) if isinstance(group_id, str) else None
@@ -303,10 +301,10 @@ class Tenant:
         events = [event.doc for event in self._matching(candidates, query)]
         result: dict[str, Any] = {
             "ok": True,
-            "export_id": self._store.ids.new("exp"),
+            "export_id": self._shared.ids.new("exp"),
             "format": format,
             "row_count": len(events),
-            "created_at": iso_ms(self._store.clock.now()),
+            "created_at": iso_ms(self._shared.clock.now()),
         }
         if format == "json":
             result["events"] = events
@@ -336,7 +334,7 @@ class Tenant:
         self._purge()
 
     def _purge(self) -> None:
-        now = self._store.clock.now()
+        now = self._shared.clock.now()
         cutoff = self._retention.cutoff(now)
         expired: list[Event] = []
         for event in self._index.oldest_first():
@@ -346,7 +344,7 @@ class Tenant:
         if not expired:
             return
         if self._retention.auto_export_before_cleanup:
-            self._store.auto_exports.append(self._auto_export(expired, now))
+            self._shared.auto_exports.append(self._auto_export(expired, now))
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from mockserver import Fault, MockServer
-from mockserver.handlers import HANDLERS
+from mockserver.http.operations import HANDLERS
 
 AUTH = {"Authorization": "Bearer ifr_strict"}
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from http_support import CAPTURE_BODY, Api
 
 from mockserver import create_app
-from mockserver.app import state_of
+from mockserver.http.app import state_of
 
 AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 

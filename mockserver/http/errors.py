@@ -18,10 +18,10 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from .journal import JournalEntry, Violation
-from .keys import REQUEST_BODY, TENANT
-from .state import ServerState
-from .store import DomainError, EncodedDocument
+from ..control.journal import JournalEntry, Violation
+from ..control.state import ServerState
+from ..store import DomainError, EncodedDocument
+from .app_keys import REQUEST_BODY, TENANT
 
 __all__ = [
     "ApiResponse",

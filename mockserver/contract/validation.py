@@ -22,10 +22,10 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from ..store import InvalidInput
 from .ecma import translate_document
 from .fastcheck import Check, SchemaCompiler, Uncompilable
 from .spec import Operation, Parameter, Spec
-from .store import InvalidInput
 
 __all__ = [
     "MAX_JSON_DEPTH",

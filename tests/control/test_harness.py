@@ -10,7 +10,7 @@ import requests
 from http_support import CAPTURE_BODY, Api
 
 from mockserver import Fault, ManualClock, MockServer
-from mockserver.journal import Journal, JournalEntry
+from mockserver.control.journal import Journal, JournalEntry
 
 
 class TestJournal:

@@ -18,7 +18,7 @@ from http_support import CAPTURE_BODY, ROOT
 import mockserver
 import mockserver.server
 from mockserver import MockServer, create_app
-from mockserver.journal import Journal
+from mockserver.control.journal import Journal
 
 AUTH = {"Authorization": "Bearer ifr_server"}
 
@@ -243,10 +243,24 @@ class TestMockServerAsync:
 
 class TestPublicApi:
     def test_all_lists_the_public_names(self) -> None:
-        """`__all__` is exactly the package's public surface."""
-        public = {name for name in vars(mockserver) if not name.startswith("_")}
+        """`__all__` is exactly the package's public surface, and every name in it resolves."""
+        for name in mockserver.__all__:
+            getattr(mockserver, name)
+        public = {name for name in dir(mockserver) if not name.startswith("_")}
         modules = {name for name in public if type(getattr(mockserver, name)).__name__ == "module"}
         assert set(mockserver.__all__) == public - modules
+
+    def test_unknown_names_are_attribute_errors(self) -> None:
+        with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+            _ = mockserver.Nope  # type: ignore[attr-defined]
+
+    def test_importing_the_store_does_not_load_aiohttp(self) -> None:
+        """The public names load lazily, so the pure layers stay importable without the HTTP stack."""
+        probe = "import sys, mockserver.store, mockserver.control.state; print('aiohttp' in sys.modules)"
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "False"
 
     def test_package_is_typed(self) -> None:
         """py.typed ships with the package."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .store import InvalidInput
+from ..store import InvalidInput
 
 __all__ = ["read_body"]
 

@@ -9,16 +9,16 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from .admin import add_admin_routes
+from ..contract.spec import Spec, load_spec
+from ..contract.validation import Validators
+from ..control.faults import FaultSet
+from ..control.journal import DEFAULT_JOURNAL_SIZE, Journal
+from ..control.state import ClockOption, ServerState, make_clock
+from ..store import IdFactory, Store
+from .app_keys import STATE
+from .control_views import add_admin_routes
 from .errors import make_middleware
-from .faults import FaultSet
-from .handlers import HANDLERS, make_endpoint
-from .journal import DEFAULT_JOURNAL_SIZE, Journal
-from .keys import STATE
-from .spec import Spec, load_spec
-from .state import ClockOption, ServerState, make_clock
-from .store import IdFactory, Store
-from .validation import Validators
+from .operations import HANDLERS, make_endpoint
 
 __all__ = ["DEFAULT_MAX_BODY", "MAX_MAX_BODY", "build_app", "create_app", "state_of"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .state import ServerState
+from ..control.state import ServerState
 
 __all__ = ["REQUEST_BODY", "STATE", "TENANT"]
 

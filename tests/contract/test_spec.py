@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
 REGISTRY: Registry[Any] = Registry().with_resource("urn:spec", Resource(SPEC, specification=DRAFT202012))
 HTTP_METHODS = {"get", "post", "put", "delete", "patch", "head", "options"}

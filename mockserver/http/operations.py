@@ -16,13 +16,13 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler as AioHandler
 
+from ..contract.spec import Operation
+from ..control.faults import ERROR_CODES, Fault
+from ..control.state import ServerState
+from ..store import KEEP, InvalidInput, Tenant
+from .app_keys import REQUEST_BODY, TENANT
+from .body import read_body
 from .errors import ApiResponse, PayloadTooLarge, Unauthorized, error_response, json_response
-from .faults import ERROR_CODES, Fault
-from .keys import REQUEST_BODY, TENANT
-from .spec import Operation
-from .state import ServerState
-from .store import KEEP, InvalidInput, Tenant
-from .transport import read_body
 
 __all__ = ["HANDLERS", "Call", "Handler", "bearer_token", "make_endpoint"]
 

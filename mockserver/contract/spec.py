@@ -89,7 +89,7 @@ def default_spec_path() -> Path:
     shipped = importlib.resources.files("mockserver") / "openapi.yaml"
     if shipped.is_file():
         return Path(str(shipped))
-    source_tree = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+    source_tree = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
     if source_tree.is_file():
         return source_tree
     raise FileNotFoundError(f"no OpenAPI document found (looked for {shipped} and {source_tree})")

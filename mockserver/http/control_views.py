@@ -9,13 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ..contract.validation import decode_json
+from ..control.faults import Fault
+from ..store import InvalidInput, ManualClock
+from ..store.clock import iso_ms, parse_iso
+from .app_keys import STATE
+from .body import read_body
 from .errors import error_response, json_response
-from .faults import Fault
-from .keys import STATE
-from .store import InvalidInput, ManualClock
-from .store.clock import iso_ms, parse_iso
-from .transport import read_body
-from .validation import decode_json
 
 __all__ = ["add_admin_routes"]
 

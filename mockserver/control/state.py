@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..contract.spec import Spec
+from ..contract.validation import Validators
+from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
-from .spec import Spec
-from .store import Clock, ManualClock, Store, SystemClock
-from .validation import Validators
 
 __all__ = ["ClockOption", "ServerState", "make_clock"]
 

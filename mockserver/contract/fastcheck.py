@@ -5,7 +5,7 @@ jsonschema is the reference, but it spends ~75 µs per event of a list response 
 schema once into nested closures that answer only "valid?"; `validation.py` asks it
 first and runs jsonschema only when it says no (to name the error). A schema using any
 keyword outside the subset raises `Uncompilable` and is left to jsonschema alone, so the
-fast path never guesses. tests/http/test_validation.py checks both agree.
+fast path never guesses. tests/contract/test_validation.py checks both agree.
 """
 
 from __future__ import annotations

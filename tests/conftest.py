@@ -1,4 +1,4 @@
-"""Fixtures for the HTTP layer's tests: one shared strict mock per session, reset per test."""
+"""Fixtures shared by the tests that serve the mock: one strict mock per session, reset per test."""
 
 from __future__ import annotations
 

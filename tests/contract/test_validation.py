@@ -11,11 +11,11 @@ from http_support import SPEC_PATH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.ecma import translate, translate_document
-from mockserver.fastcheck import SchemaCompiler, Uncompilable
-from mockserver.spec import default_spec_path, load_spec
+from mockserver.contract.ecma import translate, translate_document
+from mockserver.contract.fastcheck import SchemaCompiler, Uncompilable
+from mockserver.contract.spec import default_spec_path, load_spec
+from mockserver.contract.validation import MAX_JSON_DEPTH, Validators, decode_json
 from mockserver.store import InvalidInput
-from mockserver.validation import MAX_JSON_DEPTH, Validators, decode_json
 
 SPEC = load_spec(SPEC_PATH)
 VALIDATORS = Validators(SPEC)

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.errors import encode_json
+from mockserver.http.errors import encode_json
 from mockserver.store import EncodedDocument, Store
 
 json_values = st.recursive(
