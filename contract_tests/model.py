@@ -85,7 +85,9 @@ class MEvent:
                 row.append(self.doc["tags"])
             else:
                 value = values.get(column)
-                row.append("" if value is None else str(value))
+                text = "" if value is None else str(value)
+                # OWASP CSV injection: a would-be formula is quoted with an apostrophe.
+                row.append("'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text)
         return row
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
+from .control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE
+from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH
 from .http.app import DEFAULT_MAX_BODY
-from .server import MockServer
+from .http.protocol import DEFAULT_HEADER_TIMEOUT
+from .server import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_HEADERS, MockServer
+from .store.store import DEFAULT_MAX_TENANTS
 
 __all__ = ["main", "parser"]
 
@@ -58,6 +64,32 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
     )
+    limits = cli.add_argument_group("limits (docs/reliability.md)")
+    for flag, kind, default, unit, what in (
+        ("--max-key-length", int, DEFAULT_MAX_KEY_LENGTH, "CHARS", "longest API key; longer ones get 401"),
+        ("--max-tenants", int, DEFAULT_MAX_TENANTS, "N", "API keys holding state; past it, 429"),
+        ("--journal-size", int, DEFAULT_JOURNAL_SIZE, "N", "requests the journal keeps"),
+        ("--journal-bytes", int, DEFAULT_JOURNAL_BYTES, "BYTES", "bytes of bodies the journal keeps"),
+        ("--max-headers", int, DEFAULT_MAX_HEADERS, "N", "header lines per request; more get 400"),
+        ("--max-header-size", int, DEFAULT_MAX_HEADER_SIZE, "BYTES", "longest header line; longer get 400"),
+        ("--header-timeout", float, DEFAULT_HEADER_TIMEOUT, "SECONDS", "for a request's headers; then 408"),
+        ("--body-timeout", float, DEFAULT_BODY_TIMEOUT, "SECONDS", "for a request's body; then 408"),
+        ("--keepalive-timeout", float, DEFAULT_KEEPALIVE_TIMEOUT, "SECONDS", "an idle connection stays open"),
+    ):
+        limits.add_argument(
+            flag, type=_positive(kind), default=default, metavar=unit, help=f"{what} (default: %(default)s)"
+        )
+    admin = cli.add_argument_group("control API")
+    admin.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require this token (header X-Admin-Token) on every server-wide /__admin/ call",
+    )
+    admin.add_argument(
+        "--no-admin",
+        action="store_true",
+        help="turn the server-wide /__admin/ API off (404); tenant-scoped endpoints stay",
+    )
     cli.add_argument(
         "--log-level",
         type=str.upper,
@@ -79,6 +111,29 @@ def _port(text: str) -> int:
     return port
 
 
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+        return value
+
+    return parse
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether `host` names only this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name, or "" / 0.0.0.0 (every interface)
+
+
 async def _serve(server: MockServer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -93,6 +148,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; return the exit status (0 after Ctrl-C or SIGTERM)."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.admin_token is not None and args.no_admin:
+        parser().error("--admin-token and --no-admin contradict each other; give one")
+    if not is_loopback(args.host) and args.admin_token is None and not args.no_admin:
+        print(
+            f"infrai-mock: warning: listening on {args.host}, beyond this machine, with an open control "
+            "API: anyone who can reach the port can read every tenant's journal, reset all data and "
+            "arm faults. Pass --admin-token TOKEN or --no-admin.",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         server = MockServer(
             spec_path=args.spec,
@@ -101,6 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             api_keys=args.api_keys,
             strict=args.strict,
             max_body=args.max_body,
+            journal_size=args.journal_size,
+            journal_bytes=args.journal_bytes,
+            max_tenants=args.max_tenants,
+            max_key_length=args.max_key_length,
+            body_timeout=args.body_timeout,
+            admin_token=args.admin_token,
+            admin=not args.no_admin,
+            max_headers=args.max_headers,
+            max_header_size=args.max_header_size,
+            header_timeout=args.header_timeout,
+            keepalive_timeout=args.keepalive_timeout,
             host=args.host,
             port=args.port,
         )

@@ -20,16 +20,25 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from .control.faults import FaultSet
-from .control.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
-from .control.state import ClockOption, ServerState
+from .control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
+from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH, ClockOption, ServerState
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
+from .http.protocol import DEFAULT_HEADER_TIMEOUT, MockAppRunner
 from .store import Clock, Store
 
-__all__ = ["MockServer"]
+__all__ = [
+    "DEFAULT_KEEPALIVE_TIMEOUT",
+    "DEFAULT_MAX_HEADERS",
+    "DEFAULT_MAX_HEADER_SIZE",
+    "MockServer",
+]
 
 _START_TIMEOUT = 10.0
 _SHUTDOWN_TIMEOUT = 2.0
 _MIN_LINE_LIMIT = 64 * 1024
+DEFAULT_MAX_HEADERS = 128  # header lines per request; more get 400 (aiohttp's parser limit)
+DEFAULT_MAX_HEADER_SIZE = 16 * 1024  # bytes of one header line; longer ones get 400
+DEFAULT_KEEPALIVE_TIMEOUT = 75.0  # seconds an idle kept-alive connection stays open
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -51,7 +60,10 @@ def _stop_loop(loop: asyncio.AbstractEventLoop) -> None:
 class MockServer:
     """A running (or ready to run) infrai-errors mock on `host:port` (port 0 picks a free one).
 
-    Takes the keyword arguments of `create_app` plus `host` and `port`. Requests are served
+    Takes the keyword arguments of `create_app` plus `host` and `port`, and the connection limits:
+    `max_headers`, `max_header_size` (bytes of one header line), `header_timeout` (seconds for a
+    request's headers to arrive; then 408 and the connection closes), `keepalive_timeout` (seconds
+    an idle connection stays open). See docs/reliability.md. Requests are served
     on an event loop; the store is guarded by `lock`, which `reset()` and the clock helpers
     take, and which a test thread should hold while it touches `store` directly during traffic.
     It can be stopped and started again, keeping its data; a start on another event loop (every
@@ -70,9 +82,22 @@ class MockServer:
         max_body: int = DEFAULT_MAX_BODY,
         middlewares: Sequence[Middleware] = (),
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
+        max_tenants: int | None = None,
+        max_key_length: int = DEFAULT_MAX_KEY_LENGTH,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        admin_token: str | None = None,
+        admin: bool = True,
+        max_headers: int = DEFAULT_MAX_HEADERS,
+        max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        for name, value in (("max_headers", max_headers), ("max_header_size", max_header_size)):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, not {value}")
         self.app = create_app(
             spec_path=spec_path,
             store=store,
@@ -83,7 +108,17 @@ class MockServer:
             max_body=max_body,
             middlewares=middlewares,
             journal_size=journal_size,
+            journal_bytes=journal_bytes,
+            max_tenants=max_tenants,
+            max_key_length=max_key_length,
+            body_timeout=body_timeout,
+            admin_token=admin_token,
+            admin=admin,
         )
+        self.max_headers = max_headers
+        self.max_header_size = max_header_size
+        self.header_timeout = header_timeout
+        self.keepalive_timeout = keepalive_timeout
         self.state: ServerState = state_of(self.app)
         self._middlewares = tuple(middlewares)
         self._app_loop: asyncio.AbstractEventLoop | None = None  # the loop `app` is bound to
@@ -182,13 +217,16 @@ class MockServer:
         # A valid filter may be long (the spec bounds it near 600 KB URL-encoded), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
         line_limit = max(_MIN_LINE_LIMIT, self.state.max_body)
-        runner = web.AppRunner(
+        runner = MockAppRunner(
             self.app,
             access_log=None,
             handle_signals=False,
             shutdown_timeout=_SHUTDOWN_TIMEOUT,
             max_line_size=line_limit,
-            max_field_size=line_limit,
+            max_field_size=self.max_header_size,
+            max_headers=self.max_headers,
+            header_timeout=self.header_timeout,
+            keepalive_timeout=self.keepalive_timeout,
         )
         self._runner = runner  # claimed before the first await, so a concurrent start is refused
         try:

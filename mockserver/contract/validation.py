@@ -105,7 +105,29 @@ def decode_json(raw: bytes | str, field: str) -> Any:
     # fail later wherever the text is encoded (hashing, cursors); only escaped documents get walked.
     if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
         raise InvalidInput(field, "encoding", "contains a lone UTF-16 surrogate, which is not Unicode text")
+    # NUL can only arrive escaped too (json.loads refuses raw control characters in strings). No
+    # store, log or terminal handles it well, and Sentry strips it, so it is refused by name.
+    if "\\u0000" in text and (where := _nul_path(value, field)) is not None:
+        raise InvalidInput(where, "nul", "contains a NUL character (\\u0000), which is not allowed in text")
     return value
+
+
+def _nul_path(value: Any, field: str) -> str | None:
+    """Return the path of the first string (or key) holding NUL, e.g. `body.exception.type`."""
+    stack: list[tuple[Any, str]] = [(value, field)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    return path
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}[{index}]") for index, child in enumerate(node))
+    return None
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -224,6 +246,12 @@ class OperationValidator:
                     raise InvalidInput(param.name, "required", f"the {param.location} parameter is required")
                 values[param.name] = param.default
                 continue
+            if source is query and _repeated(query, param.name):
+                raise InvalidInput(param.name, "repeated", "is given more than once; give it once")
+            if "\x00" in raw:
+                raise InvalidInput(
+                    param.name, "nul", "contains a NUL character, which is not allowed in text"
+                )
             value = _coerce(param, raw)
             error = validator.first_error(value)
             if error is not None:
@@ -273,6 +301,11 @@ class OperationValidator:
                 if len(problems) >= _MAX_VIOLATIONS:
                     break
         return problems
+
+
+def _repeated(query: Mapping[str, str], name: str) -> bool:
+    getall = getattr(query, "getall", None)  # a multidict (aiohttp's request.query) keeps repeats
+    return getall is not None and len(getall(name)) > 1
 
 
 def _coerce(param: Parameter, raw: str) -> Any:

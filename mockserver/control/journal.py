@@ -1,7 +1,10 @@
 """What the server saw: a bounded, append-only request journal and the strict-mode violations.
 
 Records are written on the server's event loop and read from test threads; `deque`
-appends and snapshots are atomic under the GIL, so no lock is needed.
+appends and snapshots are atomic under the GIL, so no lock is needed. The journal is bounded
+twice: by entries (`maxlen`) and by bytes (`max_bytes`, the sum of each entry's `size`: its
+request and response bodies as sent, plus path and query), dropping the oldest entries first.
+Tenants are recorded masked (`masking.mask_key`), never as the full API key.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry", "Violation"]
+from .masking import is_masked, mask_key
+
+__all__ = ["DEFAULT_JOURNAL_BYTES", "DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry", "Violation"]
 
 DEFAULT_JOURNAL_SIZE = 10_000
+DEFAULT_JOURNAL_BYTES = 64 << 20
+_ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its bodies (the object, times, names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +32,12 @@ class JournalEntry:
     query: dict[str, str]
     status: int
     operation_id: str | None
-    tenant: str | None
+    tenant: str | None  # masked (`masking.mask_key`)
     request_body: Any
     response_body: Any
     duration_ms: float
     time: float  # Unix time when the request arrived
+    size: int = 0  # bytes the entry accounts for against the journal's byte bound
 
     def as_json(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
@@ -74,11 +82,23 @@ class Violation:
 
 
 class Journal:
-    """The last `maxlen` requests, oldest first."""
+    """The last `maxlen` requests, oldest first, holding at most `max_bytes` (see `JournalEntry.size`)."""
 
-    def __init__(self, maxlen: int = DEFAULT_JOURNAL_SIZE) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
-        self.append = self._entries.append
+    def __init__(self, maxlen: int = DEFAULT_JOURNAL_SIZE, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
+        if maxlen < 1 or max_bytes < 1:
+            raise ValueError(f"the journal needs room for one entry (maxlen={maxlen}, max_bytes={max_bytes})")
+        self._entries: deque[JournalEntry] = deque()
+        self.maxlen = maxlen
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def append(self, entry: JournalEntry) -> None:
+        """Record `entry`, dropping the oldest entries past either bound (the newest always stays)."""
+        entries = self._entries
+        entries.append(entry)
+        self.bytes += entry.size + _ENTRY_OVERHEAD
+        while len(entries) > 1 and (len(entries) > self.maxlen or self.bytes > self.max_bytes):
+            self.bytes -= entries.popleft().size + _ENTRY_OVERHEAD
 
     @property
     def entries(self) -> list[JournalEntry]:
@@ -95,6 +115,8 @@ class Journal:
     ) -> list[JournalEntry]:
         """Return the entries matching every given criterion, oldest first."""
         wanted_method = method.upper() if method is not None else None
+        if tenant is not None and not is_masked(tenant):
+            tenant = mask_key(tenant)  # entries hold masked keys; a full key finds its own
         return [
             entry
             for entry in list(self._entries)
@@ -107,6 +129,7 @@ class Journal:
     def clear(self) -> None:
         """Forget every entry."""
         self._entries.clear()
+        self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

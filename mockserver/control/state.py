@@ -12,7 +12,10 @@ from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
 
-__all__ = ["ClockOption", "ServerState", "make_clock"]
+__all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_MAX_KEY_LENGTH", "ClockOption", "ServerState", "make_clock"]
+
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds to receive a whole request body
+DEFAULT_MAX_KEY_LENGTH = 256  # characters of an API key; longer ones get 401
 
 ClockOption = Clock | str | None  # a Clock, "manual", "system" or None (system)
 
@@ -40,6 +43,11 @@ class ServerState:
     max_body: int
     journal: Journal
     faults: FaultSet
+    # Limits and the control API's protection (docs/reliability.md); see create_app for each.
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_key_length: int = DEFAULT_MAX_KEY_LENGTH
+    admin_token: str | None = None
+    admin_enabled: bool = True
     violations: list[Violation] = field(default_factory=list)
     # Held around every store call, so test threads can touch the store while the loop serves.
     lock: threading.RLock = field(default_factory=threading.RLock)

@@ -12,9 +12,16 @@ from aiohttp.typedefs import Middleware
 from ..contract.spec import Spec, load_spec
 from ..contract.validation import Validators
 from ..control.faults import FaultSet
-from ..control.journal import DEFAULT_JOURNAL_SIZE, Journal
-from ..control.state import ClockOption, ServerState, make_clock
+from ..control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal
+from ..control.state import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_MAX_KEY_LENGTH,
+    ClockOption,
+    ServerState,
+    make_clock,
+)
 from ..store import IdFactory, Store
+from ..store.store import DEFAULT_MAX_TENANTS
 from .app_keys import STATE
 from .control_views import add_admin_routes
 from .errors import make_middleware
@@ -51,6 +58,12 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     middlewares: Sequence[Middleware] = (),
     journal_size: int = DEFAULT_JOURNAL_SIZE,
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES,
+    max_tenants: int | None = None,
+    max_key_length: int = DEFAULT_MAX_KEY_LENGTH,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    admin_token: str | None = None,
+    admin: bool = True,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
 
@@ -64,6 +77,13 @@ def create_app(
         max_body: Largest accepted request body in bytes; larger ones get 413.
         middlewares: Extra aiohttp middlewares, run inside the mock's own.
         journal_size: How many requests the journal keeps.
+        journal_bytes: How many bytes of requests and responses the journal keeps (oldest go first).
+        max_tenants: How many API keys may hold state (default 10,000); a new key past it drops the
+            oldest tenant that stored nothing, else gets 429. With `store`, None keeps the store's.
+        max_key_length: Longest accepted API key in characters; longer ones get 401.
+        body_timeout: Seconds a request body may take to arrive; then 408 and the connection closes.
+        admin_token: When set, every server-wide `/__admin/` call needs it in `X-Admin-Token`.
+        admin: False removes the server-wide `/__admin/` API (its routes answer 404).
 
     """
     spec = load_spec(spec_path)
@@ -75,9 +95,18 @@ def create_app(
             make_clock(clock),
             IdFactory(seed),
             cursor_secret=f"infrai-mock-seed-{seed}".encode() if seed is not None else None,
+            max_tenants=max_tenants if max_tenants is not None else DEFAULT_MAX_TENANTS,
         )
     elif clock is not None or seed is not None:
         raise ValueError("pass either a store or clock/seed, not both")
+    elif max_tenants is not None:
+        if max_tenants < 1:
+            raise ValueError(f"max_tenants must be at least 1, not {max_tenants}")
+        store.max_tenants = max_tenants
+    if max_key_length < 1:
+        raise ValueError(f"max_key_length must be at least 1, not {max_key_length}")
+    if admin_token is not None and not admin_token:
+        raise ValueError("admin_token must not be empty")
     if not 1 <= max_body <= MAX_MAX_BODY:
         raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
     state = ServerState(
@@ -87,8 +116,12 @@ def create_app(
         strict=strict,
         api_keys=frozenset(api_keys) if api_keys is not None else None,
         max_body=max_body,
-        journal=Journal(journal_size),
+        journal=Journal(journal_size, journal_bytes),
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
+        body_timeout=body_timeout,
+        max_key_length=max_key_length,
+        admin_token=admin_token,
+        admin_enabled=admin,
     )
     return build_app(state, middlewares)
 
@@ -101,7 +134,7 @@ def build_app(state: ServerState, middlewares: Sequence[Middleware] = ()) -> web
     for op in spec.operations.values():
         endpoint = make_endpoint(op, HANDLERS[op.operation_id], state)
         app.router.add_route(op.method, op.path, endpoint, name=op.operation_id)
-    add_admin_routes(app)
+    add_admin_routes(app, state)
     return app
 
 

@@ -1,27 +1,35 @@
 """The admin HTTP API under `/__admin/`, for harnesses that run the mock out of process.
 
-Not part of the spec and never authenticated. See docs/admin-api.md.
+Not part of the spec. The server-wide endpoints need `X-Admin-Token` when the server has an
+admin token (401 without it, 403 with a wrong one) and are not routed at all with `admin=False`
+(`--no-admin`: 404). Tenant-scoped endpoints (`/__admin/tenant/...`) authenticate with the
+tenant's own key instead and are never guarded here. See docs/admin-api.md.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hmac
+from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ..contract.validation import decode_json
 from ..control.faults import Fault
+from ..control.state import ServerState
 from ..store import InvalidInput, ManualClock
 from ..store.clock import iso_ms, parse_iso
 from .app_keys import STATE
 from .body import read_body
-from .errors import error_response, json_response
+from .errors import Forbidden, Unauthorized, error_response, json_response
 
-__all__ = ["add_admin_routes"]
+__all__ = ["ADMIN_TOKEN_HEADER", "add_admin_routes"]
+
+ADMIN_TOKEN_HEADER: Final = "X-Admin-Token"
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await read_body(request)
+    raw = await read_body(request, request.app[STATE].body_timeout)
     value = decode_json(raw, "body") if raw else {}
     if not isinstance(value, dict):
         raise InvalidInput("body", "type", "must be a JSON object")
@@ -122,16 +130,39 @@ async def exports(request: web.Request) -> web.StreamResponse:
     return json_response(200, {"count": len(found), "exports": found})
 
 
-def add_admin_routes(app: web.Application) -> None:
-    """Register the admin API on `app` (route names start with `admin_`)."""
+def _guarded(handler: Handler, token: str) -> Handler:
+    """Wrap a server-wide admin view so it answers only callers that show the admin token."""
+    expected = token.encode()
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        given = request.headers.get(ADMIN_TOKEN_HEADER)
+        if given is None:
+            raise Unauthorized(f"this server's admin API needs the {ADMIN_TOKEN_HEADER} header")
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
+            raise Forbidden(f"wrong {ADMIN_TOKEN_HEADER}")
+        return await handler(request)
+
+    return guarded
+
+
+_SERVER_WIDE: Final[tuple[tuple[str, str, Handler, str], ...]] = (
+    ("GET", "/__admin/health", health, "admin_health"),
+    ("POST", "/__admin/reset", reset, "admin_reset"),
+    ("GET", "/__admin/journal", journal, "admin_journal"),
+    ("GET", "/__admin/violations", violations, "admin_violations"),
+    ("GET", "/__admin/faults", list_faults, "admin_faults"),
+    ("POST", "/__admin/faults", add_fault, "admin_faults_add"),
+    ("DELETE", "/__admin/faults", clear_faults, "admin_faults_clear"),
+    ("GET", "/__admin/clock", get_clock, "admin_clock"),
+    ("POST", "/__admin/clock", move_clock, "admin_clock_move"),
+    ("GET", "/__admin/exports", exports, "admin_exports"),
+)
+
+
+def add_admin_routes(app: web.Application, state: ServerState) -> None:
+    """Register the admin API on `app` (route names start with `admin_`), guarded as `state` says."""
     router = app.router
-    router.add_get("/__admin/health", health, name="admin_health", allow_head=False)
-    router.add_post("/__admin/reset", reset, name="admin_reset")
-    router.add_get("/__admin/journal", journal, name="admin_journal", allow_head=False)
-    router.add_get("/__admin/violations", violations, name="admin_violations", allow_head=False)
-    router.add_get("/__admin/faults", list_faults, name="admin_faults", allow_head=False)
-    router.add_post("/__admin/faults", add_fault, name="admin_faults_add")
-    router.add_delete("/__admin/faults", clear_faults, name="admin_faults_clear")
-    router.add_get("/__admin/clock", get_clock, name="admin_clock", allow_head=False)
-    router.add_post("/__admin/clock", move_clock, name="admin_clock_move")
-    router.add_get("/__admin/exports", exports, name="admin_exports", allow_head=False)
+    if state.admin_enabled:
+        for method, path, handler, name in _SERVER_WIDE:
+            view = _guarded(handler, state.admin_token) if state.admin_token is not None else handler
+            router.add_route(method, path, view, name=name)

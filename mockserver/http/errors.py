@@ -19,13 +19,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from ..control.journal import JournalEntry, Violation
+from ..control.masking import mask_key
 from ..control.state import ServerState
 from ..store import DomainError, EncodedDocument
-from .app_keys import REQUEST_BODY, TENANT
+from .app_keys import REQUEST_BODY, REQUEST_SIZE, TENANT
 
 __all__ = [
     "ApiResponse",
+    "Forbidden",
     "PayloadTooLarge",
+    "RequestTimeout",
     "Unauthorized",
     "error_payload",
     "error_response",
@@ -39,8 +42,10 @@ STATUS_OF_CODE: Final = {
     "INVALID_REQUEST": 400,
     "UNAUTHORIZED": 401,
     "INSUFFICIENT_CREDIT": 402,
+    "FORBIDDEN": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
+    "REQUEST_TIMEOUT": 408,
     "PAYLOAD_TOO_LARGE": 413,
     "RATE_LIMITED": 429,
     "INTERNAL": 500,
@@ -48,12 +53,31 @@ STATUS_OF_CODE: Final = {
 CODE_OF_STATUS: Final = {status: code for code, status in STATUS_OF_CODE.items()}
 _NO_PAYLOAD: Final = object()
 _CLIENT_CLOSED_REQUEST: Final = 499  # nginx's name for it; never reaches the wire
+# Transport failures, answered by whatever operation was reading: not part of any operation's contract.
+_TRANSPORT_STATUSES: Final = frozenset({408})
 
 
 class Unauthorized(DomainError):
     """The request has no usable API key."""
 
     code = "UNAUTHORIZED"
+
+
+class Forbidden(DomainError):
+    """The request is authenticated but not allowed (a wrong admin token)."""
+
+    code = "FORBIDDEN"
+
+
+class RequestTimeout(DomainError):
+    """The client did not send the request body in time; the connection is closed after the answer."""
+
+    code = "REQUEST_TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"request body not received within {seconds:g} s", {"field": "body", "rule": "timeout"}
+        )
 
 
 class PayloadTooLarge(DomainError):
@@ -206,7 +230,7 @@ def make_middleware(state: ServerState) -> Middleware:
             return _closing_if_body_broke(request, response)  # the journal reports API calls only
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
-        if validator is not None:
+        if validator is not None and response.status not in _TRANSPORT_STATUSES:
             problems = (
                 validator.check_response(response.status, payload, response.headers)
                 if payload is not _NO_PAYLOAD
@@ -223,6 +247,8 @@ def make_middleware(state: ServerState) -> Middleware:
                 else:
                     log.warning("response broke the spec: %s", violation)
         response = _closing_if_body_broke(request, response)
+        tenant = request.get(TENANT)
+        body = response.body if isinstance(response, web.Response) else None
         journal.append(
             JournalEntry(
                 method=request.method,
@@ -230,11 +256,14 @@ def make_middleware(state: ServerState) -> Middleware:
                 query=dict(request.query) if request.query_string else {},
                 status=response.status,
                 operation_id=route_name if validator is not None else None,
-                tenant=request.get(TENANT),
+                tenant=mask_key(tenant) if tenant is not None else None,
                 request_body=request.get(REQUEST_BODY),
                 response_body=None if payload is _NO_PAYLOAD else payload,
                 duration_ms=(time.perf_counter() - started) * 1000.0,
                 time=arrived,
+                size=len(request.raw_path)
+                + request.get(REQUEST_SIZE, 0)
+                + (len(body) if isinstance(body, bytes) else 0),
             )
         )
         return response

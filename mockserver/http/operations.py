@@ -18,9 +18,9 @@ from aiohttp.typedefs import Handler as AioHandler
 
 from ..contract.spec import Operation
 from ..control.faults import ERROR_CODES, Fault
-from ..control.state import ServerState
+from ..control.state import DEFAULT_MAX_KEY_LENGTH, ServerState
 from ..store import KEEP, InvalidInput, Tenant
-from .app_keys import REQUEST_BODY, TENANT
+from .app_keys import REQUEST_BODY, REQUEST_SIZE, TENANT
 from .body import read_body
 from .errors import ApiResponse, PayloadTooLarge, Unauthorized, error_response, json_response
 
@@ -132,12 +132,16 @@ HANDLERS: Final[dict[str, Handler]] = {
 }
 
 
-def bearer_token(header: str | None, api_keys: frozenset[str] | None) -> str:
+def bearer_token(
+    header: str | None, api_keys: frozenset[str] | None, max_length: int = DEFAULT_MAX_KEY_LENGTH
+) -> str:
     """Return the API key of an `Authorization: Bearer <key>` header; raise `Unauthorized` otherwise."""
     if not header:
         raise Unauthorized("missing Authorization: Bearer <key> header")
     scheme, _, token = header.partition(" ")
     token = token.strip()
+    if len(token) > max_length:
+        raise Unauthorized(f"API key longer than {max_length} characters", {"limit": max_length})
     if scheme.lower() != "bearer" or _TOKEN68.fullmatch(token) is None:
         raise Unauthorized("malformed Authorization header; expected Bearer <key>")
     if api_keys is not None and token not in api_keys:
@@ -160,11 +164,13 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
     operation_id = op.operation_id
     takes_body = op.body is not None
     max_body = state.max_body
+    body_timeout = state.body_timeout
+    max_key_length = state.max_key_length
     lock = state.lock
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         # 401 first: an unauthenticated caller learns nothing about the request's validity.
-        token = bearer_token(request.headers.get("Authorization"), state.api_keys)
+        token = bearer_token(request.headers.get("Authorization"), state.api_keys, max_key_length)
         request[TENANT] = token
         if state.faults:
             injection = state.faults.take(operation_id, token)
@@ -179,7 +185,9 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
             length = request.content_length
             if length is not None and length > max_body:
                 raise PayloadTooLarge(max_body)
-            raw = await read_body(request)  # aiohttp raises 413 past client_max_size (chunked bodies)
+            # aiohttp raises 413 past client_max_size (chunked bodies)
+            raw = await read_body(request, body_timeout)
+            request[REQUEST_SIZE] = len(raw)
             has_type = "Content-Type" in request.headers
             content_type = request.content_type if has_type else ""
             try:

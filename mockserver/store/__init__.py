@@ -3,7 +3,7 @@
 from .clock import Clock, ManualClock, SystemClock
 from .cursors import Page
 from .documents import EncodedDocument
-from .errors import DomainError, InvalidInput, NotFound
+from .errors import DomainError, InvalidInput, NotFound, TooManyTenants
 from .grouping import compute_fingerprint
 from .ids import IdFactory
 from .normalize import normalize_message
@@ -25,6 +25,7 @@ __all__ = [
     "Store",
     "SystemClock",
     "Tenant",
+    "TooManyTenants",
     "compute_fingerprint",
     "normalize_message",
 ]

@@ -82,9 +82,12 @@ def hour_start(when: datetime) -> int:
 
 
 def parse_iso(text: str) -> datetime | None:
-    """Parse an ISO-8601 datetime that carries a timezone; None when it cannot."""
+    """Parse an ISO-8601 datetime that carries a timezone; None when it cannot.
+
+    RFC 3339 allows a lower-case `t` and `z`; Python's parser takes only upper case, hence `upper()`.
+    """
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(text.strip().upper())
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             return None
         # Year 1 at +01:00 or year 9999 at -01:00 parse, but have no UTC form.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DomainError", "InvalidInput", "NotFound"]
+__all__ = ["DomainError", "InvalidInput", "NotFound", "TooManyTenants"]
 
 
 class DomainError(Exception):
@@ -39,3 +39,16 @@ class InvalidInput(DomainError):
         super().__init__(f"{field}: {explanation} (rule: {rule})", {"field": field, "rule": rule})
         self.field = field
         self.rule = rule
+
+
+class TooManyTenants(DomainError):
+    """A new API key arrived while the store holds its maximum of tenants, none of them droppable."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"this server holds its maximum of {limit} tenants (API keys) with data; "
+            "reset it (POST /__admin/reset) or start it with a larger --max-tenants",
+            {"limit": limit},
+        )

@@ -1,4 +1,9 @@
-"""Render exported events as CSV."""
+"""Render exported events as CSV, safe to open in a spreadsheet.
+
+A cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula
+by Excel, LibreOffice or Google Sheets; such cells get a leading `'` (OWASP's advice on CSV
+injection), which spreadsheets show as text and hide. JSON export is never changed.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CSV_COLUMNS", "events_to_csv"]
+__all__ = ["CSV_COLUMNS", "events_to_csv", "safe_cell"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CSV_COLUMNS = (
     "id",
@@ -33,7 +40,12 @@ def _row(event: dict[str, Any]) -> list[str]:
         "exception_type": exception["type"] if exception else None,
         "tags": json.dumps(event["tags"], sort_keys=True, separators=(",", ":"), ensure_ascii=False),
     }
-    return ["" if values[column] is None else str(values[column]) for column in CSV_COLUMNS]
+    return ["" if values[column] is None else safe_cell(str(values[column])) for column in CSV_COLUMNS]
+
+
+def safe_cell(text: str) -> str:
+    """Return `text` with a leading `'` when a spreadsheet would treat it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def events_to_csv(events: Iterable[dict[str, Any]]) -> str:

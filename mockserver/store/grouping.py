@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 
@@ -12,7 +13,6 @@ from .stacks import stack_grouping_values
 __all__ = ["compute_fingerprint", "default_grouping_values", "grouping_values", "hash_values", "make_title"]
 
 TITLE_MAX = 256
-_SEPARATOR = "\x00"
 _DEFAULT_VARIABLE = re.compile(r"^\{\{\s*default\s*\}\}$", re.IGNORECASE)
 
 
@@ -69,8 +69,13 @@ def grouping_values(
 
 
 def hash_values(values: Sequence[str]) -> str:
-    """Return the md5 hex digest of the values joined by NUL."""
-    return hashlib.md5(_SEPARATOR.join(values).encode("utf-8"), usedforsecurity=False).hexdigest()
+    """Return the md5 hex digest of the values' JSON array.
+
+    JSON is an unambiguous encoding of a list of strings, so different value lists never hash
+    alike, whatever characters (NUL, quotes, commas) they hold.
+    """
+    encoded = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.md5(encoded.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 
 def compute_fingerprint(

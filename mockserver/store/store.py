@@ -7,20 +7,35 @@ from typing import Any
 
 from .clock import Clock, SystemClock
 from .cursors import CursorCodec
-from .errors import InvalidInput
+from .errors import InvalidInput, TooManyTenants
 from .ids import IdFactory
 from .shared import Shared
 from .tenant import Tenant
 
-__all__ = ["Store"]
+__all__ = ["DEFAULT_MAX_TENANTS", "Store"]
+
+DEFAULT_MAX_TENANTS = 10_000
 
 
 class Store:
-    """All tenants' state; synchronous and not thread-safe (one event loop drives it)."""
+    """All tenants' state; synchronous and not thread-safe (one event loop drives it).
+
+    At most `max_tenants` tenants are held. A new key past that drops the oldest tenant that never
+    stored anything (no event, idempotency key or retention change: a key that only read), else
+    it is refused with `TooManyTenants` (429), so distinct keys cannot grow memory without bound.
+    """
 
     def __init__(
-        self, clock: Clock | None = None, ids: IdFactory | None = None, *, cursor_secret: bytes | None = None
+        self,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+        *,
+        cursor_secret: bytes | None = None,
+        max_tenants: int = DEFAULT_MAX_TENANTS,
     ) -> None:
+        if max_tenants < 1:
+            raise ValueError(f"max_tenants must be at least 1, not {max_tenants}")
+        self.max_tenants = max_tenants
         self.shared = Shared(
             clock=clock if clock is not None else SystemClock(),
             ids=ids if ids is not None else IdFactory(),
@@ -55,9 +70,18 @@ class Store:
             raise InvalidInput("api_key", "type", "must be a string")
         tenant = self._tenants.get(api_key)
         if tenant is None:
+            if len(self._tenants) >= self.max_tenants:
+                self._make_room()
             self._serial += 1
             tenant = self._tenants[api_key] = Tenant(self.shared, api_key, self._serial)
         return tenant
+
+    def _make_room(self) -> None:
+        for key, tenant in self._tenants.items():  # oldest first
+            if tenant.is_pristine:
+                del self._tenants[key]
+                return
+        raise TooManyTenants(self.max_tenants)
 
     def tenants(self) -> list[str]:
         """Return the API keys that have state, sorted."""

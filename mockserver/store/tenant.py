@@ -45,6 +45,11 @@ class Tenant:
         self._retention = Retention()
         self._snapshots = SnapshotCache()
 
+    @property
+    def is_pristine(self) -> bool:
+        """True while the tenant holds nothing a caller stored: dropping it loses nothing."""
+        return self._seq == 0 and not self._idempotent and self._retention == Retention()
+
     # -- capture -----------------------------------------------------------------------------------
 
     def capture(

@@ -11,6 +11,7 @@ from http_support import CAPTURE_BODY, Api
 
 from mockserver import Fault, ManualClock, MockServer
 from mockserver.control.journal import Journal, JournalEntry
+from mockserver.control.masking import mask_key
 
 
 class TestJournal:
@@ -21,7 +22,7 @@ class TestJournal:
         capture, bad_list = mock.journal.entries
         assert capture.method == "POST"
         assert capture.operation_id == "errors_capture"
-        assert capture.tenant == api.key
+        assert capture.tenant == mask_key(api.key)  # never the full key
         assert capture.request_body == CAPTURE_BODY
         assert capture.response_body["ok"] is True
         assert capture.duration_ms >= 0

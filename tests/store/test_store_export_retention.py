@@ -15,6 +15,8 @@ from store_helpers import capture, ids, make_store
 from mockserver.store import InvalidInput, ManualClock, NotFound, Store, Tenant
 from mockserver.store.export import CSV_COLUMNS
 
+FORMULA_STARTS = frozenset("=+-@\t\r")  # OWASP's list, restated here as the test's own oracle
+
 DAY = 86_400
 
 
@@ -80,6 +82,26 @@ class TestExport:
             tenant.export(format="xml")  # type: ignore[arg-type]
         assert error.value.details == {"field": "format", "rule": "enum"}
 
+    @pytest.mark.parametrize("start", sorted(FORMULA_STARTS))
+    def test_csv_cells_a_spreadsheet_would_run_get_an_apostrophe(self, start: str) -> None:
+        """OWASP CSV injection: a cell starting with = + - @ tab or CR is prefixed with ' (JSON unchanged)."""
+        store, _ = make_store()
+        tenant = store.tenant("k")
+        formula = f'{start}HYPERLINK("http://evil")'
+        capture(tenant, formula, user_id=f"{start}cmd", release="@1.0")
+        row = read_csv(tenant.export(format="csv")["csv"])[1]
+        assert row[CSV_COLUMNS.index("message")] == "'" + formula
+        assert row[CSV_COLUMNS.index("user_id")] == f"'{start}cmd"
+        assert row[CSV_COLUMNS.index("release")] == "'@1.0"
+        assert tenant.export(format="json")["events"][0]["message"] == formula
+
+    def test_csv_cells_that_only_contain_formula_characters_later_are_unchanged(self) -> None:
+        """Only the first character decides: `a=b` and `x-1` stay as they are."""
+        store, _ = make_store()
+        tenant = store.tenant("k")
+        capture(tenant, "a=b+c-d@e")
+        assert read_csv(tenant.export(format="csv")["csv"])[1][CSV_COLUMNS.index("message")] == "a=b+c-d@e"
+
     @settings(max_examples=60, deadline=None)
     @given(
         messages=st.lists(
@@ -95,7 +117,8 @@ class TestExport:
             capture(tenant, message, tags={"t": tag}, user_id=tag or None)
         rows = read_csv(tenant.export(format="csv")["csv"])
         assert rows[0] == list(CSV_COLUMNS)
-        assert [row[CSV_COLUMNS.index("message")] for row in rows[1:]] == messages[::-1]
+        shown = [("'" + text if text[:1] in FORMULA_STARTS else text) for text in messages[::-1]]
+        assert [row[CSV_COLUMNS.index("message")] for row in rows[1:]] == shown
         assert {json.loads(row[CSV_COLUMNS.index("tags")])["t"] for row in rows[1:]} == {tag}
         assert all(len(row) == len(CSV_COLUMNS) for row in rows)
 

@@ -60,6 +60,12 @@ class SpecOracle:
         )
         return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(body)]
 
+    def schema_errors(self, name: str, instance: Any) -> list[str]:
+        """Return how `instance` breaks the named component schema (e.g. `ErrorResponse`)."""
+        schema = {"$ref": f"{_URI}#/components/schemas/{name}"}
+        validator = Draft202012Validator(schema, registry=self._registry)
+        return [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(instance)]
+
     def assert_conforms(self, operation_id: str, response: requests.Response) -> Any:
         """Assert the response is JSON that the spec documents for its status; return the body."""
         assert response.headers["Content-Type"].startswith("application/json"), response.headers
