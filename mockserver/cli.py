@@ -18,7 +18,7 @@ from .http.protocol import DEFAULT_HEADER_TIMEOUT
 from .server import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_HEADERS, MockServer
 from .store.store import DEFAULT_MAX_TENANTS
 
-__all__ = ["main", "parser"]
+__all__ = ["exposure_warning", "is_loopback", "main", "parser"]
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -134,6 +134,17 @@ def is_loopback(host: str) -> bool:
         return False  # a host name, or "" / 0.0.0.0 (every interface)
 
 
+def exposure_warning(host: str, admin_token: str | None, no_admin: bool) -> str | None:
+    """Say why serving on `host` is risky, or None: an open control API beyond this machine is."""
+    if is_loopback(host) or admin_token is not None or no_admin:
+        return None
+    return (
+        f"listening on {host or 'every interface'}, beyond this machine, with an open control API: "
+        "anyone who can reach the port can read every tenant's journal, reset all data and arm "
+        "faults. Pass --admin-token TOKEN or --no-admin."
+    )
+
+
 async def _serve(server: MockServer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -150,14 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.admin_token is not None and args.no_admin:
         parser().error("--admin-token and --no-admin contradict each other; give one")
-    if not is_loopback(args.host) and args.admin_token is None and not args.no_admin:
-        print(
-            f"infrai-mock: warning: listening on {args.host}, beyond this machine, with an open control "
-            "API: anyone who can reach the port can read every tenant's journal, reset all data and "
-            "arm faults. Pass --admin-token TOKEN or --no-admin.",
-            file=sys.stderr,
-            flush=True,
-        )
+    warning = exposure_warning(args.host, args.admin_token, args.no_admin)
+    if warning is not None:
+        print(f"infrai-mock: warning: {warning}", file=sys.stderr, flush=True)
     try:
         server = MockServer(
             spec_path=args.spec,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cli import main, parser
+from mockserver.cli import exposure_warning, main, parser
 
 
 def _refused(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int | str | None, str]:
@@ -69,3 +69,35 @@ def test_max_body_past_what_aiohttp_can_parse_is_a_usage_error(capsys: pytest.Ca
     code, err = _refused(capsys, "--max-body", str(2**64))
     assert code == 2
     assert "max_body must be between 1 and" in err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost"])
+def test_loopback_binding_needs_no_warning(host: str) -> None:
+    """The default (loopback) binding reaches only this machine: no warning."""
+    assert exposure_warning(host, None, False) is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "192.168.1.5", "::", "example.org"])
+def test_binding_beyond_loopback_with_an_open_control_api_warns(host: str) -> None:
+    """Non-loopback without --admin-token or --no-admin gets a warning naming both remedies."""
+    warning = exposure_warning(host, None, False)
+    assert warning is not None
+    assert "--admin-token" in warning
+    assert "--no-admin" in warning
+    assert exposure_warning(host, "t0ken", False) is None
+    assert exposure_warning(host, None, True) is None
+
+
+def test_admin_token_and_no_admin_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """The two control-API switches contradict each other."""
+    code, err = _refused(capsys, "--admin-token", "t", "--no-admin")
+    assert code == 2
+    assert "contradict" in err
+
+
+@pytest.mark.parametrize("flag", ["--max-tenants", "--max-key-length", "--header-timeout", "--journal-bytes"])
+def test_limits_must_be_positive(capsys: pytest.CaptureFixture[str], flag: str) -> None:
+    """A limit of 0 or less is refused on the command line."""
+    code, err = _refused(capsys, flag, "0")
+    assert code == 2
+    assert "positive" in err

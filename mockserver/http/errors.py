@@ -54,6 +54,7 @@ CODE_OF_STATUS: Final = {status: code for code, status in STATUS_OF_CODE.items()
 _NO_PAYLOAD: Final = object()
 _CLIENT_CLOSED_REQUEST: Final = 499  # nginx's name for it; never reaches the wire
 # Transport failures, answered by whatever operation was reading: not part of any operation's contract.
+_TENANT_CAP_RETRY_AFTER: Final = "60"
 _TRANSPORT_STATUSES: Final = frozenset({408})
 
 
@@ -150,7 +151,14 @@ def error_response(
 
 def _from_domain(exc: DomainError) -> ApiResponse:
     status = STATUS_OF_CODE.get(exc.code, 500)
-    headers = {"WWW-Authenticate": 'Bearer realm="infrai"'} if status == 401 else None
+    headers = (
+        {"WWW-Authenticate": 'Bearer realm="infrai"'}
+        if status == 401
+        # The tenant cap: room comes back only with a reset, so ask for a patient retry.
+        else {"Retry-After": _TENANT_CAP_RETRY_AFTER}
+        if status == 429
+        else None
+    )
     return error_response(status, exc.message, exc.details, headers, code=CODE_OF_STATUS[status])
 
 

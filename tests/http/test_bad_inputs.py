@@ -35,7 +35,12 @@ def seeded() -> Iterator[tuple[MockServer, Api, dict[str, str]]]:
         api.capture({"message": "user 42 not found", "tags": {"area": "auth"}})
         api.ok("POST", f"/v1/errors/resolve/{first['error_group_id']}")
         api.ok("PUT", "/v1/errors/retention/set", {"days": 30})
-        names = {"key": KEY, "group": first["error_group_id"], "event": first["error_id"], "long_key": "k" * 300}
+        names = {
+            "key": KEY,
+            "group": first["error_group_id"],
+            "event": first["error_id"],
+            "long_key": "k" * 300,
+        }
         yield server, api, names
         api.session.close()
 
@@ -65,7 +70,9 @@ def _request_bytes(entry: dict[str, Any], names: dict[str, str]) -> bytes:
     elif "body" in entry:
         body = _fill(entry["body"], names).encode("utf-8", "surrogatepass")
     elif "json_depth" in entry:
-        body = ('{"message": "m", "tags": ' + "[" * entry["json_depth"] + "]" * entry["json_depth"] + "}").encode()
+        body = (
+            '{"message": "m", "tags": ' + "[" * entry["json_depth"] + "]" * entry["json_depth"] + "}"
+        ).encode()
         headers.append(("Content-Type", "application/json"))
     elif "body_bytes" in entry:
         body = json.dumps({"message": "m" * entry["body_bytes"]}).encode()

@@ -8,7 +8,7 @@ import pytest
 from store_helpers import capture, ids
 
 from mockserver.store import InvalidInput, ManualClock, Tenant
-from mockserver.store.filters import tokenize
+from mockserver.store.filters import parse_filter, parse_search, tokenize
 
 
 @pytest.fixture
@@ -254,3 +254,12 @@ class TestSearch:
                 rare.append(result["error_id"])
         assert ids(tenant.search_events("tags.rare:yes bulk").items) == rare[::-1]
         assert ids(tenant.list_events(filter={"tags.rare": ["yes", "no"]}).items) == rare[::-1]
+
+
+@pytest.mark.parametrize("text", ["2020-01-01T00:00:00z", "2020-01-01t00:00:00Z", "2020-01-01t00:00:00z"])
+def test_lower_case_t_and_z_are_accepted_in_filter_times(text: str) -> None:
+    """RFC 3339 allows lower-case t and z; since/until take them (also in search's since:)."""
+    when = parse_filter({"since": text}).since
+    assert when is not None
+    assert when.isoformat() == "2020-01-01T00:00:00+00:00"
+    assert parse_search(f"since:{text}")[0].since == when

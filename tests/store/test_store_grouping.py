@@ -256,3 +256,32 @@ class TestTitle:
         first = capture(tenant, "user 1 not found")
         capture(tenant, "user 2 not found")
         assert tenant.get_group(first["error_group_id"])["title"] == "user 1 not found"
+
+
+class TestInjectiveGrouping:
+    def test_values_that_concatenate_alike_hash_apart(self) -> None:
+        """The issue's pair: type "Foo\\0bar" + code "baz" vs type "Foo" + code "bar\\0baz" differ."""
+        first = compute_fingerprint(message="m", exception_type="Foo\x00bar", code="baz")
+        second = compute_fingerprint(message="m", exception_type="Foo", code="bar\x00baz")
+        assert first != second
+
+    def test_fingerprint_lists_that_join_alike_hash_apart(self) -> None:
+        """["a\\0b"] and ["a", "b"] (and ["a,b"] and ["a", "b"]) are different fingerprints."""
+        prints = {
+            compute_fingerprint(message="m", fingerprint=values)
+            for values in (["a\x00b"], ["a", "b"], ["a,b"], ['a","b'])
+        }
+        assert len(prints) == 4
+
+    @given(
+        left=st.lists(st.text(max_size=6), min_size=1, max_size=4),
+        right=st.lists(st.text(max_size=6), min_size=1, max_size=4),
+    )
+    def test_different_fingerprint_lists_never_share_a_hash(self, left: list[str], right: list[str]) -> None:
+        """Property: the hash is injective on value lists (JSON-array encoding), whatever they hold."""
+        if any(entry.strip().lower().startswith("{{") for entry in left + right):
+            return  # "{{ default }}" expands: not a plain value
+        same = compute_fingerprint(message="m", fingerprint=left) == compute_fingerprint(
+            message="m", fingerprint=right
+        )
+        assert same == (left == right)

@@ -26,7 +26,8 @@ class RawResponse:
 def address_of(url: str) -> tuple[str, int]:
     """Return (host, port) of a base URL such as http://127.0.0.1:8080."""
     parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
+    assert parts.hostname is not None
+    assert parts.port is not None
     return parts.hostname, parts.port
 
 
