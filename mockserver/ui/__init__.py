@@ -22,6 +22,11 @@ __all__ = ["PREFIX", "add_ui_routes"]
 _HERE = Path(__file__).resolve().parent
 
 
+def when(iso: str) -> str:
+    """Show a wire timestamp (`2026-01-01T17:00:00.000Z`) as `2026-01-01 17:00:00`, to the second."""
+    return iso.replace("T", " ", 1)[:19] if isinstance(iso, str) and len(iso) >= 19 else str(iso)
+
+
 def add_ui_routes(app: web.Application) -> web.Application:
     """Serve `/`, `/docs`, `/openapi.{yaml,json}` and, unless the admin API is off, the inspector."""
     aiohttp_jinja2.setup(
@@ -29,6 +34,7 @@ def add_ui_routes(app: web.Application) -> web.Application:
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        filters={"when": when},
     )
     add_docs_routes(app)
     if admin_enabled(app[STATE]):

@@ -40,7 +40,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM}")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 (optional: skip without it)
     except ImportError:
         _unavailable("the playwright package is not installed")
     with sync_playwright() as playwright:

@@ -59,9 +59,12 @@ def test_search_narrows_the_stream(mock, api, page):
 
 
 def test_open_a_group_and_read_its_stack(mock, api, page):
-    stack = "Traceback (most recent call last):\n  File \"app.py\", line 3, in handler\nValueError: boom"
+    stack = 'Traceback (most recent call last):\n  File "app.py", line 3, in handler\nValueError: boom'
     group_id = api.capture(
-        {"exception": {"type": "ValueError", "message": "boom", "stacktrace": stack}, "tags": {"route": "/pay"}}
+        {
+            "exception": {"type": "ValueError", "message": "boom", "stacktrace": stack},
+            "tags": {"route": "/pay"},
+        }
     )["error_group_id"]
     api.capture({"exception": {"type": "ValueError", "message": "boom", "stacktrace": stack}})
     page.goto(mock.url + tenant_path(api.key))

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from http_support import SPEC_PATH
 from markupsafe import escape
-from http_support import SPEC_PATH, Api
 from ui_support import PREFIX, group_path, protect, tenant_path
 
 from mockserver import MockServer
+from mockserver.http.app import build_app
+from mockserver.ui import add_ui_routes
 
 PROBES = [line for line in (Path(__file__).parent / "xss_probes.txt").read_text().splitlines() if line]
 TOKEN = "adm-s3cret-token"
@@ -93,7 +95,9 @@ def test_tenants_are_listed_masked_and_the_raw_key_never_appears(mock, api):
 
 def test_group_stream_shows_title_status_counts_users_and_a_sparkline(mock, api):
     for user in ("u1", "u2", "u1"):
-        group_id = api.capture({"message": "disk full", "level": "warning", "user_id": user})["error_group_id"]
+        group_id = api.capture({"message": "disk full", "level": "warning", "user_id": user})[
+            "error_group_id"
+        ]
     page = get(mock, tenant_path(api.key)).text
     row = page[page.index(f'data-group-id="{group_id}"') :]
     row = row[: row.index("</tr>")]
@@ -287,14 +291,11 @@ def test_login_never_redirects_off_the_inspector(protected):
 
 
 def test_without_the_admin_api_there_is_no_inspector():
-    with MockServer() as server:
-        server.state.admin_enabled = False  # type: ignore[attr-defined]
-    # Routes are fixed when the app is built: a server built with the admin API off has no inspector.
-    server.app = __import__("mockserver.ui", fromlist=["add_ui_routes"]).add_ui_routes(
-        __import__("mockserver.http.app", fromlist=["build_app"]).build_app(server.state)
-    )
+    server = MockServer()
+    # Routes are fixed when an app is built: one built with the admin API off has no inspector.
+    server.state.admin_enabled = False  # type: ignore[attr-defined]
+    server.app = add_ui_routes(build_app(server.state))
     with server:
         assert get(server, PREFIX).status_code == 404
         assert get(server, "/docs").status_code == 200
-        home = get(server, "/").text
-        assert PREFIX not in home
+        assert PREFIX not in get(server, "/").text
