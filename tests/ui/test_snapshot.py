@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +22,7 @@ def test_sparkline_points_stay_in_the_box_one_per_hour_higher_for_more(counts):
     peak = max(counts)
     assert all(y == min(ys) for y, count in zip(ys, counts, strict=True) if count == peak)
     ranked = sorted(zip(counts, ys, strict=True))
-    assert all(a[1] >= b[1] for a, b in zip(ranked, ranked[1:], strict=False))  # more events, higher
+    assert all(a[1] >= b[1] for a, b in itertools.pairwise(ranked))  # more events, higher
 
 
 @given(st.text(min_size=1, max_size=200))
