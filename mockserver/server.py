@@ -25,6 +25,7 @@ from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH, ClockOp
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .http.protocol import DEFAULT_HEADER_TIMEOUT, MockAppRunner
 from .store import Clock, Store
+from .ui import add_ui_routes
 
 __all__ = [
     "DEFAULT_KEEPALIVE_TIMEOUT",
@@ -98,22 +99,25 @@ class MockServer:
         for name, value in (("max_headers", max_headers), ("max_header_size", max_header_size)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, not {value}")
-        self.app = create_app(
-            spec_path=spec_path,
-            store=store,
-            clock=clock,
-            seed=seed,
-            api_keys=api_keys,
-            strict=strict,
-            max_body=max_body,
-            middlewares=middlewares,
-            journal_size=journal_size,
-            journal_bytes=journal_bytes,
-            max_tenants=max_tenants,
-            max_key_length=max_key_length,
-            body_timeout=body_timeout,
-            admin_token=admin_token,
-            admin=admin,
+        # The API from http/, then the pages for people from ui/ (which sits above http/).
+        self.app = add_ui_routes(
+            create_app(
+                spec_path=spec_path,
+                store=store,
+                clock=clock,
+                seed=seed,
+                api_keys=api_keys,
+                strict=strict,
+                max_body=max_body,
+                middlewares=middlewares,
+                journal_size=journal_size,
+                journal_bytes=journal_bytes,
+                max_tenants=max_tenants,
+                max_key_length=max_key_length,
+                body_timeout=body_timeout,
+                admin_token=admin_token,
+                admin=admin,
+            )
         )
         self.max_headers = max_headers
         self.max_header_size = max_header_size
@@ -212,7 +216,7 @@ class MockServer:
         if self._app_loop is not None and self._app_loop is not loop:
             # Restarted on another loop (each sync start() has its own): aiohttp refuses to move an
             # application, so serve the same state from a fresh one.
-            self.app = build_app(self.state, self._middlewares)
+            self.app = add_ui_routes(build_app(self.state, self._middlewares))
         self._app_loop = loop
         # A valid filter may be long (the spec bounds it near 600 KB URL-encoded), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
