@@ -209,6 +209,20 @@ async def change_group(request: web.Request) -> web.StreamResponse:
     return _see_other(f"{PREFIX}/tenants/{handle}/groups/{group_id}")
 
 
+async def find(request: web.Request) -> web.StreamResponse:
+    """Open a tenant by its full API key (posted, so the key stays out of URLs and history)."""
+    state = _state(request)
+    key = str((await request.post()).get("key", "")).strip()
+    if key and key in _keys(state):
+        return _see_other(f"{PREFIX}/tenants/{tenant_handle(key)}")
+    raise Missing("no tenant has that API key (it has sent nothing since the last reset)")
+
+
+def _keys(state: ServerState) -> list[str]:
+    with state.lock:
+        return state.store.tenants()
+
+
 async def reset(request: web.Request) -> web.StreamResponse:
     """Drop every tenant's data, the journal, violations and faults (as `POST /__admin/reset`)."""
     _state(request).reset()
@@ -221,6 +235,7 @@ def add_inspector_routes(app: web.Application) -> None:
     router.add_get(PREFIX, _protected(tenants), name="ui_tenants", allow_head=False)
     router.add_post(f"{PREFIX}/login", login, name="ui_login")
     router.add_post(f"{PREFIX}/reset", _protected(reset), name="ui_reset")
+    router.add_post(f"{PREFIX}/find", _protected(find), name="ui_find")
     router.add_get(f"{PREFIX}/tenants/{{tenant}}", _protected(groups), name="ui_groups", allow_head=False)
     router.add_get(
         f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}", _protected(group), name="ui_group", allow_head=False

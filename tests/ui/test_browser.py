@@ -86,4 +86,5 @@ def test_docs_list_all_sixteen_operations_offline(mock, page, browser_context):
     operations = page.locator(".opblock")
     page.wait_for_function("document.querySelectorAll('.opblock').length === 16")
     assert operations.count() == 16 == len(mock.state.spec.operations)
+    assert page.locator(".servers select option").first.get_attribute("value") == mock.url  # try it out here
     assert browser_context.refused[refused_before:] == []

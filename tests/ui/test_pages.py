@@ -93,6 +93,14 @@ def test_tenants_are_listed_masked_and_the_raw_key_never_appears(mock, api):
         assert f"{api.key[:4]}…{api.key[-4:]}" in page.text
 
 
+def test_a_tenant_opens_by_its_full_key(mock, api):
+    api.capture()
+    found = post(mock, f"{PREFIX}/find", data={"key": api.key})
+    assert found.status_code == 303
+    assert found.headers["Location"] == tenant_path(api.key)
+    assert post(mock, f"{PREFIX}/find", data={"key": "not-a-tenant"}).status_code == 404
+
+
 def test_group_stream_shows_title_status_counts_users_and_a_sparkline(mock, api):
     for user in ("u1", "u2", "u1"):
         group_id = api.capture({"message": "disk full", "level": "warning", "user_id": user})[
