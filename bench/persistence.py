@@ -14,6 +14,7 @@ Prints Markdown (machine, command, tables); docs/performance.md quotes its outpu
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -40,8 +41,6 @@ def wrk_capture(url: str, seconds: int, connections: int) -> tuple[float, str, s
         script.write(f'wrk.headers["Authorization"] = "Bearer {KEY}"\n')
         script.write('wrk.headers["Content-Type"] = "application/json"\n')
         script.write('wrk.method = "POST"\n')
-        import json
-
         script.write(f"wrk.body = [[{json.dumps(CAPTURE_BODY)}]]\n")
     try:
         out = subprocess.run(
@@ -156,22 +155,18 @@ def main() -> None:
             print(f"\nmean capture req/s, {name}: {mean:,.0f}")
         path = folder / "big.db"
         built = build(path, args.events)
-        size = path.stat().st_size + (
-            path.with_name(path.name + "-wal").stat().st_size
-            if path.with_name(path.name + "-wal").exists()
-            else 0
-        )
+        size = path.stat().st_size / 1e6
+        groups = TENANTS * GROUPS_PER_TENANT
         print(
-            f"\nbuilt {args.events:,} events ({TENANTS} tenants, {TENANTS * GROUPS_PER_TENANT} groups) in {built:.1f} s; file {size / 1e6:.0f} MB"
+            f"\nbuilt {args.events:,} events, {TENANTS} tenants, {groups} groups: {built:.0f}s, {size:.0f}MB"
         )
-        restores = [restore_seconds(path) for _ in range(3)]
-        print(
-            f"restore (open, read, rebuild) of {args.events:,} events, median of 3: {statistics.median(restores):.2f} s"
-        )
+        restore = statistics.median(restore_seconds(path) for _ in range(3))
+        print(f"restore (open, read, rebuild) of {args.events:,} events, median of 3: {restore:.2f} s")
         with_db = statistics.median(cli_start_seconds(path) for _ in range(3))
         without = statistics.median(cli_start_seconds(None) for _ in range(3))
         print(
-            f"CLI exec to listening, median of 3: {with_db:.2f} s with the {args.events:,}-event file, {without:.2f} s without a database"
+            f"CLI exec to listening, median of 3: {with_db:.2f} s with the {args.events:,}-event file, "
+            f"{without:.2f} s without a database"
         )
 
 
