@@ -30,6 +30,7 @@ from .snapshot import (
     journal_rows,
     sparkline_points,
     spec_enum,
+    store_session,
     tenant_rows,
 )
 
@@ -157,7 +158,7 @@ async def group(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     key = _tenant_key(request)
     group_id = request.match_info["group"]
-    with state.lock:
+    with store_session(state):
         tenant = state.store.tenant(key)
         try:
             detail = tenant.group_detail(group_id)
@@ -193,7 +194,7 @@ async def change_group(request: web.Request) -> web.StreamResponse:
     group_id = request.match_info["group"]
     action = request.match_info["action"]
     handle = tenant_handle(key)
-    with state.lock:
+    with store_session(state):
         tenant = state.store.tenant(key)
         try:
             if action == "delete":
@@ -219,7 +220,7 @@ async def find(request: web.Request) -> web.StreamResponse:
 
 
 def _keys(state: ServerState) -> list[str]:
-    with state.lock:
+    with store_session(state):
         return state.store.tenants()
 
 
