@@ -18,7 +18,8 @@ def med(values: list[float]) -> float:
 
 
 def cell(samples: list[dict[str, Any]], key: str) -> dict[str, float]:
-    values = [s[key] for s in samples if s.get(key) is not None]
+    # A cell in which no request completed (each took longer than the cell) has no latency figures.
+    values = [s[key] for s in samples if s.get(key) is not None and (s["requests"] or key == "rps")]
     if not values:
         return {"median": float("nan"), "min": float("nan"), "max": float("nan")}
     return {"median": med(values), "min": min(values), "max": max(values)}
@@ -188,7 +189,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"Versions: {meta['versions']}",
         "",
         "Cells are median (min-max) over the interleaved repetitions; ratios are medians of per-repetition "
-        "ratios. † Prism answered some requests with a non-2xx status.",
+        "ratios. † Prism answered some requests with a non-2xx status. n/a latency: no request "
+        "completed within the cell.",
         "",
     ]
     for size in summary:

@@ -1,7 +1,7 @@
 """One command for docs/performance.md: the mock against the bare aiohttp floor and Prism, side by side.
 
     bench/install.sh                          # wrk (Debian), Prism (npm, pinned), the project in .venv
-    .venv/bin/python bench/run.py --quick     # under 4 minutes: 1k and 10k events, 1 s cells, 1 repetition
+    .venv/bin/python bench/run.py --quick     # under 4 minutes: 1k and 5k events, 1 s cells, 1 repetition
     .venv/bin/python bench/run.py             # 1k, 10k, 100k events, 3 s cells, 3 interleaved repetitions
     .venv/bin/python bench/run.py --million   # also RSS per stored event at 1,000,000 events
 
@@ -189,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="1k and 10k events, 1 s cells, 1 repetition")
+    parser.add_argument("--quick", action="store_true", help="1k and 5k events, 1 s cells, 1 repetition")
     parser.add_argument("--seconds", type=int, default=None, help="seconds per cell (default 3; quick 1)")
     parser.add_argument("--reps", type=int, default=None, help="interleaved repetitions (default 3; quick 1)")
     parser.add_argument("--connections", type=int, default=32)
@@ -208,7 +208,7 @@ def main() -> None:
     args = parser.parse_args()
     args.seconds = args.seconds or (1 if args.quick else 3)
     args.reps = args.reps or (1 if args.quick else 3)
-    args.sizes = args.sizes or ([1000, 10000] if args.quick else [1000, 10000, 100000])
+    args.sizes = args.sizes or ([1000, 5000] if args.quick else [1000, 10000, 100000])
     if not shutil.which("wrk"):
         parser.exit(2, "wrk is not installed: run bench/install.sh (apt-get install -y wrk)\n")
     if not args.no_prism and prism_bin() is None:
