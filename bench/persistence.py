@@ -1,11 +1,12 @@
 """What `--database` costs: capture throughput and latency with and without it, and start-up at scale.
 
-Usage: python bench/persistence.py [--seconds 10] [--connections 32] [--events 100000]
+Usage: python bench/persistence.py [--seconds 10] [--connections 32] [--events 100000] [--baseline DIR]
 Prints Markdown (machine, command, tables); docs/performance.md quotes its output.
 
 1. Captures: `POST /v1/errors/capture` with `wrk -t1 --latency` against the CLI server in memory
    and with `--database` (a fresh file each), same run, same load. The rows are interleaved
-   (memory, database, memory, database) so a noisy neighbour hits both alike.
+   (memory, database, memory, database) so a noisy neighbour hits both alike; `--baseline DIR`
+   adds the in-memory server of another checkout (a worktree of the commit before) to the rotation.
 2. Start-up: a database holding `--events` events (10 tenants, 500 groups) is built in-process;
    then the time to restore it (open, read, rebuild every index) and the CLI's time from exec to
    "listening" with that file vs with no database.
@@ -59,16 +60,29 @@ def wrk_capture(url: str, seconds: int, connections: int) -> tuple[float, str, s
     return rps, p50, p99
 
 
-def captures(seconds: int, connections: int, folder: Path) -> list[tuple[str, float, str, str]]:
+def start_in(cmd: list[str], cwd: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "listening" not in line:
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}")
+    return proc
+
+
+def captures(
+    seconds: int, connections: int, folder: Path, baseline: Path | None
+) -> list[tuple[str, float, str, str]]:
     py = sys.executable
     rows = []
+    names = ["in memory", "--database"] + ([f"in memory, baseline {baseline.name}"] if baseline else [])
     for attempt in range(2):
-        for name in ("in memory", "--database"):
+        for name in names:
             port = free_port()
             cmd = [py, "-m", "mockserver", "--port", str(port), "--no-strict"]
             if name == "--database":
                 cmd += ["--database", str(folder / f"bench-{attempt}.db")]
-            proc = start(cmd)
+            proc = start_in(cmd, baseline if name.startswith("in memory, baseline") and baseline else ROOT)
             try:
                 rps, p50, p99 = wrk_capture(
                     f"http://127.0.0.1:{port}/v1/errors/capture", seconds, connections
@@ -135,6 +149,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run the in-memory server from this checkout (e.g. a git worktree of an older commit)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed (bench/install.sh installs it)")
@@ -145,12 +164,12 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
-        rows = captures(args.seconds, args.connections, folder)
+        rows = captures(args.seconds, args.connections, folder, args.baseline)
         print("\n| server | POST capture req/s | p50 | p99 |")
         print("|---|---|---|---|")
         for name, rps, p50, p99 in rows:
             print(f"| {name} | {rps:,.0f} | {p50} | {p99} |")
-        for name in ("in memory", "--database"):
+        for name in dict.fromkeys(row[0] for row in rows):
             mean = statistics.mean(rps for row_name, rps, _, _ in rows if row_name == name)
             print(f"\nmean capture req/s, {name}: {mean:,.0f}")
         path = folder / "big.db"
