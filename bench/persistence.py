@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,11 +28,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from throughput import CAPTURE_BODY, KEY, ROOT, free_port, start
-
 from mockserver.persist import Database
 from mockserver.store import IdFactory, ManualClock, Store
 
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "bench-key"
+CAPTURE_BODY = {
+    "exception": {"type": "ValueError", "message": "bad input 42", "stacktrace": "..."},
+    "level": "error",
+    "tags": {"service": "checkout"},
+}
 TENANTS = 10
 GROUPS_PER_TENANT = 50
 
@@ -58,6 +64,12 @@ def wrk_capture(url: str, seconds: int, connections: int) -> tuple[float, str, s
     p50 = re.search(r"50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     return rps, p50, p99
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start_in(cmd: list[str], cwd: Path) -> subprocess.Popen[str]:
@@ -137,7 +149,7 @@ def cli_start_seconds(database: Path | None) -> float:
     if database is not None:
         cmd += ["--database", str(database)]
     started = time.perf_counter()
-    proc = start(cmd)
+    proc = start_in(cmd, ROOT)
     elapsed = time.perf_counter() - started
     proc.terminate()
     proc.wait(30)
@@ -190,5 +202,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "bench"))
     main()
