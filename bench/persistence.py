@@ -42,13 +42,20 @@ TENANTS = 10
 GROUPS_PER_TENANT = 50
 
 
-def wrk_capture(url: str, seconds: int, connections: int) -> tuple[float, str, str]:
-    """Return (req/s, p50, p99) for POST capture."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc): robust where wall time is not, on a busy box."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_capture(url: str, seconds: int, connections: int, pid: int) -> tuple[float, str, str, float]:
+    """Return (req/s, p50, p99, server CPU µs per request) for POST capture."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.headers["Authorization"] = "Bearer {KEY}"\n')
         script.write('wrk.headers["Content-Type"] = "application/json"\n')
         script.write('wrk.method = "POST"\n')
         script.write(f"wrk.body = [[{json.dumps(CAPTURE_BODY)}]]\n")
+    cpu_before = cpu_seconds(pid)
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
@@ -58,12 +65,14 @@ def wrk_capture(url: str, seconds: int, connections: int) -> tuple[float, str, s
         ).stdout
     finally:
         os.unlink(script.name)
+    cpu = cpu_seconds(pid) - cpu_before
     if "Non-2xx" in out:
         raise RuntimeError(f"non-2xx answers during the run:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    return rps, p50, p99
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return rps, p50, p99, cpu / max(requests, 1) * 1e6
 
 
 def free_port() -> int:
@@ -84,7 +93,7 @@ def start_in(cmd: list[str], cwd: Path) -> subprocess.Popen[str]:
 
 def captures(
     seconds: int, connections: int, folder: Path, baseline: Path | None
-) -> list[tuple[str, float, str, str]]:
+) -> list[tuple[str, float, str, str, float]]:
     py = sys.executable
     rows = []
     names = ["in memory", "--database"] + ([f"in memory, baseline {baseline.name}"] if baseline else [])
@@ -96,13 +105,12 @@ def captures(
                 cmd += ["--database", str(folder / f"bench-{attempt}.db")]
             proc = start_in(cmd, baseline if name.startswith("in memory, baseline") and baseline else ROOT)
             try:
-                rps, p50, p99 = wrk_capture(
-                    f"http://127.0.0.1:{port}/v1/errors/capture", seconds, connections
-                )
+                url = f"http://127.0.0.1:{port}/v1/errors/capture"
+                rps, p50, p99, cpu = wrk_capture(url, seconds, connections, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(30)
-            rows.append((name, rps, p50, p99))
+            rows.append((name, rps, p50, p99, cpu))
     return rows
 
 
@@ -177,13 +185,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         rows = captures(args.seconds, args.connections, folder, args.baseline)
-        print("\n| server | POST capture req/s | p50 | p99 |")
-        print("|---|---|---|---|")
-        for name, rps, p50, p99 in rows:
-            print(f"| {name} | {rps:,.0f} | {p50} | {p99} |")
+        print("\n| server | POST capture req/s | p50 | p99 | server CPU per request |")
+        print("|---|---|---|---|---|")
+        for name, rps, p50, p99, cpu in rows:
+            print(f"| {name} | {rps:,.0f} | {p50} | {p99} | {cpu:,.0f} µs |")
         for name in dict.fromkeys(row[0] for row in rows):
-            mean = statistics.mean(rps for row_name, rps, _, _ in rows if row_name == name)
-            print(f"\nmean capture req/s, {name}: {mean:,.0f}")
+            mine = [row for row in rows if row[0] == name]
+            mean = statistics.mean(row[1] for row in mine)
+            cpu = statistics.mean(row[4] for row in mine)
+            print(f"\nmean of {name}: {mean:,.0f} req/s, {cpu:,.0f} µs server CPU per request")
         path = folder / "big.db"
         built = build(path, args.events)
         size = path.stat().st_size / 1e6
