@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,6 +22,7 @@ from ..control.state import (
     ServerState,
     make_clock,
 )
+from ..persist import Database
 from ..store import IdFactory, Store
 from ..store.store import DEFAULT_MAX_TENANTS
 from .app_keys import STATE
@@ -64,6 +67,7 @@ def create_app(
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     admin_token: str | None = None,
     admin: bool = True,
+    database: str | os.PathLike[str] | None = None,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
 
@@ -84,31 +88,43 @@ def create_app(
         body_timeout: Seconds a request body may take to arrive; then 408 and the connection closes.
         admin_token: When set, every server-wide `/__admin/` call needs it in `X-Admin-Token`.
         admin: False removes the server-wide `/__admin/` API (its routes answer 404).
+        database: A SQLite file that keeps all state (created if missing, restored if present);
+            every change is committed before its answer is sent. None keeps state in memory only.
 
     """
     spec = load_spec(spec_path)
     missing = sorted(set(spec.operations) - set(HANDLERS))
     if missing:
         raise RuntimeError(f"the spec has operations without a handler: {', '.join(missing)}")
-    if store is None:
-        store = Store(
-            make_clock(clock),
-            IdFactory(seed),
-            cursor_secret=f"infrai-mock-seed-{seed}".encode() if seed is not None else None,
-            max_tenants=max_tenants if max_tenants is not None else DEFAULT_MAX_TENANTS,
-        )
-    elif clock is not None or seed is not None:
+    if store is not None and (clock is not None or seed is not None):
         raise ValueError("pass either a store or clock/seed, not both")
-    elif max_tenants is not None:
-        if max_tenants < 1:
-            raise ValueError(f"max_tenants must be at least 1, not {max_tenants}")
-        store.max_tenants = max_tenants
+    if store is not None and database is not None:
+        raise ValueError("pass either a store or a database, not both")
+    if not 1 <= max_body <= MAX_MAX_BODY:
+        raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
+    if max_tenants is not None and max_tenants < 1:
+        raise ValueError(f"max_tenants must be at least 1, not {max_tenants}")
     if max_key_length < 1:
         raise ValueError(f"max_key_length must be at least 1, not {max_key_length}")
     if admin_token is not None and not admin_token:
         raise ValueError("admin_token must not be empty")
-    if not 1 <= max_body <= MAX_MAX_BODY:
-        raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
+    durable = Database(database) if database is not None else None
+    if store is None:
+        secret = f"infrai-mock-seed-{seed}".encode() if seed is not None else secrets.token_bytes(32)
+        store = Store(
+            make_clock(clock),
+            IdFactory(seed),
+            cursor_secret=durable.cursor_secret(secret) if durable is not None else secret,
+            max_tenants=max_tenants if max_tenants is not None else DEFAULT_MAX_TENANTS,
+        )
+    elif max_tenants is not None:
+        store.max_tenants = max_tenants
+    if durable is not None:
+        try:
+            durable.restore(store)
+        except BaseException:
+            durable.close()
+            raise
     state = ServerState(
         spec=spec,
         validators=_validators_for(spec),
@@ -122,6 +138,7 @@ def create_app(
         max_key_length=max_key_length,
         admin_token=admin_token,
         admin_enabled=admin,
+        database=durable,
     )
     return build_app(state, middlewares)
 

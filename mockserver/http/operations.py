@@ -198,6 +198,7 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
             request[REQUEST_BODY] = body
         call = Call(params, body)
         with lock:
+            # With a database, the middleware commits the changes before this answer leaves.
             result = handler(state.store.tenant(token), call)
         return json_response(200, result)
 
