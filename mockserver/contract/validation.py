@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ..store import InvalidInput
+from .alternatives import BoundedValidator, closed_name_error, extra_properties, named_alternative
 from .ecma import translate_document
 from .fastcheck import Check, SchemaCompiler, Uncompilable
 from .spec import Operation, Parameter, Spec
@@ -143,7 +145,7 @@ def _shorten(text: str) -> str:
 class SchemaValidator:
     """One schema of the document: a fast yes/no check, and jsonschema to name what is wrong."""
 
-    def __init__(self, full: Draft202012Validator, fast: Check | None) -> None:
+    def __init__(self, full: Validator, fast: Check | None) -> None:
         self.full = full
         self.fast = fast
 
@@ -186,7 +188,7 @@ class Validators:
         validator = self._compiled.get(pointer)
         if validator is None:
             schema = {"$ref": f"{SPEC_URI}#{pointer}"}
-            full = Draft202012Validator(schema, registry=self._registry, format_checker=FORMATS)
+            full = BoundedValidator(schema, registry=self._registry, format_checker=FORMATS)
             try:
                 fast: Check | None = self._fast.compile_pointer(pointer)
             except Uncompilable:
@@ -300,25 +302,17 @@ def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
         missing = [name for name in error.validator_value if name not in instance]
         if missing:
             return InvalidInput(f"{field}.{missing[0]}", rule, "is required")
-    if rule == "anyOf" and isinstance(instance, dict) and error.context:
-        # `anyOf: [{required: [a]}, {required: [b]}]`: say which properties would do.
-        alternatives = [sub.validator_value for sub in error.context if sub.validator == "required"]
-        if len(alternatives) == len(error.context):
-            names = [str(name) for alt in alternatives if isinstance(alt, list) for name in alt]
-            first = f"{field}.{names[0]}" if names else field
-            return InvalidInput(first, "required", f"at least one of {', '.join(names)} is required")
+    if rule in ("anyOf", "oneOf"):
+        chosen = named_alternative(field, error)
+        if isinstance(chosen, ValidationError):
+            return _invalid(prefix, chosen)
+        if chosen is not None:
+            return chosen
+    closed = closed_name_error(field, error)
+    if closed is not None:
+        return closed
     if rule == "additionalProperties" and isinstance(instance, dict):
-        extras = _extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
+        extras = extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
         if extras:
             return InvalidInput(f"{field}.{extras[0]}", rule, "is not an allowed property")
     return InvalidInput(field, rule, _shorten(error.message))
-
-
-def _extra_properties(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:
-    known = schema.get("properties", {})
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
-    return [
-        str(name)
-        for name in instance
-        if name not in known and not any(pattern.search(str(name)) for pattern in patterns)
-    ]

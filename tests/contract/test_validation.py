@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from http_support import SPEC_PATH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.contract.alternatives import MAX_ERRORS_PER_ALTERNATIVE
 from mockserver.contract.ecma import translate, translate_document
 from mockserver.contract.fastcheck import SchemaCompiler, Uncompilable
 from mockserver.contract.spec import default_spec_path, load_spec
@@ -117,10 +119,15 @@ class TestFirstError:
                     yield error
 
         monkeypatch.setattr(validator, "full", Counting())
-        error = validator.first_error({"message": "x", "fingerprint": [""] * 200_000})
+        body_value = {"message": "x", "fingerprint": [""] * 200_000}
+        error = validator.first_error(body_value)
         assert error is not None
-        assert list(error.absolute_path) == ["fingerprint"]
         assert drawn <= 100
+        # Inside the capture body's alternatives (oneOf) too, each alternative keeps only its first errors.
+        assert len(error.context or ()) <= 2 * MAX_ERRORS_PER_ALTERNATIVE
+        with pytest.raises(InvalidInput) as caught:
+            VALIDATORS["errors_capture"].body(json.dumps(body_value).encode(), "application/json")
+        assert caught.value.field == "body.fingerprint"
 
 
 class TestEcmaPatterns:
