@@ -24,6 +24,7 @@ from .control.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violat
 from .control.state import ClockOption, ServerState
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .store import Clock, Store
+from .ui import add_ui_routes
 
 __all__ = ["MockServer"]
 
@@ -73,16 +74,19 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.app = create_app(
-            spec_path=spec_path,
-            store=store,
-            clock=clock,
-            seed=seed,
-            api_keys=api_keys,
-            strict=strict,
-            max_body=max_body,
-            middlewares=middlewares,
-            journal_size=journal_size,
+        # The API from http/, then the pages for people from ui/ (which sits above http/).
+        self.app = add_ui_routes(
+            create_app(
+                spec_path=spec_path,
+                store=store,
+                clock=clock,
+                seed=seed,
+                api_keys=api_keys,
+                strict=strict,
+                max_body=max_body,
+                middlewares=middlewares,
+                journal_size=journal_size,
+            )
         )
         self.state: ServerState = state_of(self.app)
         self._middlewares = tuple(middlewares)
@@ -177,7 +181,7 @@ class MockServer:
         if self._app_loop is not None and self._app_loop is not loop:
             # Restarted on another loop (each sync start() has its own): aiohttp refuses to move an
             # application, so serve the same state from a fresh one.
-            self.app = build_app(self.state, self._middlewares)
+            self.app = add_ui_routes(build_app(self.state, self._middlewares))
         self._app_loop = loop
         # A valid filter may be long (the spec bounds it near 600 KB URL-encoded), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.

@@ -202,8 +202,9 @@ def make_middleware(state: ServerState) -> Middleware:
             )
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
         route_name = request.match_info.route.name
-        if route_name is not None and route_name.startswith("admin_"):
-            return _closing_if_body_broke(request, response)  # the journal reports API calls only
+        if route_name is not None and route_name.startswith(("admin_", "ui_")):
+            # The journal reports API calls only, not the control API nor the pages (ui/).
+            return _closing_if_body_broke(request, response)
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
         if validator is not None:
