@@ -67,7 +67,8 @@ def named_alternative(field: str, error: ValidationError) -> ValidationError | I
     """For a failed `oneOf`/`anyOf`, return the error to report instead (None: keep the vague one).
 
     * every alternative wants one type the value is not: a `type` error;
-    * the value has the required properties of exactly one alternative: that alternative's error;
+    * the value has the required properties of exactly one alternative (or of several, and one of
+      them allows more of its names than the others): that alternative's error;
     * it has those of none: an unknown property all alternatives reject (a typo such as `mesage`),
       else "at least one of message, exception is required".
     """
@@ -86,7 +87,10 @@ def named_alternative(field: str, error: ValidationError) -> ValidationError | I
     if unmet == set(branches):
         return _none_chosen(field, error.instance, list(branches.values()))
     met = [subs for index, subs in branches.items() if index not in unmet]
-    if not unmet or len(met) != 1:
+    if len(met) > 1:  # several have their required properties: the one that allows the most given names
+        fewest = min(len(_root_extras(subs)) for subs in met)
+        met = [subs for subs in met if len(_root_extras(subs)) == fewest]
+    if len(met) != 1:
         return None
     chosen: ValidationError | None = best_match(met[0])
     return chosen
@@ -121,6 +125,10 @@ def closed_name_error(field: str, error: ValidationError) -> InvalidInput | None
     if not rest or rest[0] != "anyOf":
         return None  # a plain key rule (Tags' pattern) keeps its own keyword as the rule
     return InvalidInput(f"{field}.{error.instance}", "additionalProperties", "is not an allowed property")
+
+
+def _root_extras(errors: list[ValidationError]) -> set[str]:
+    return {name for sub in errors if _at_root(sub, "additionalProperties") for name in _extras(sub)}
 
 
 def _branch(error: ValidationError) -> Any:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from jsonschema import FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -155,7 +155,12 @@ class SchemaValidator:
             return None
         # Ranking sees only the first errors: a body with 200,000 bad list items would otherwise
         # hold the event loop while jsonschema lists every one of them.
-        errors = itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK)
+        errors = list(itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK))
+        top = max(errors, key=relevance, default=None)
+        if top is not None and top.validator in ("oneOf", "anyOf") and top.context:
+            # Alternatives (the capture body's two models): `_invalid` picks the one the value meant
+            # (alternatives.py) rather than best_match's deepest error across all of them.
+            return top
         error: ValidationError | None = best_match(errors)
         return error
 
@@ -292,6 +297,18 @@ def _coerce(param: Parameter, raw: str) -> Any:
     return raw
 
 
+def _from_alternatives(prefix: str, field: str, error: ValidationError) -> InvalidInput | None:
+    chosen = named_alternative(field, error)
+    if isinstance(chosen, ValidationError):
+        return _invalid(prefix, chosen)
+    if chosen is not None:
+        return chosen
+    descended = best_match([error])  # what first_error would have said without alternatives.py
+    if descended is not None and descended is not error:
+        return _invalid(prefix, descended)
+    return None
+
+
 def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
     field = prefix
     for part in error.absolute_path:
@@ -302,15 +319,11 @@ def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
         missing = [name for name in error.validator_value if name not in instance]
         if missing:
             return InvalidInput(f"{field}.{missing[0]}", rule, "is required")
-    if rule in ("anyOf", "oneOf"):
-        chosen = named_alternative(field, error)
-        if isinstance(chosen, ValidationError):
-            return _invalid(prefix, chosen)
-        if chosen is not None:
-            return chosen
-    closed = closed_name_error(field, error)
-    if closed is not None:
-        return closed
+    named = _from_alternatives(prefix, field, error) if rule in ("anyOf", "oneOf") else None
+    if named is None:
+        named = closed_name_error(field, error)
+    if named is not None:
+        return named
     if rule == "additionalProperties" and isinstance(instance, dict):
         extras = extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
         if extras:
