@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -57,6 +58,9 @@ class MockServer:
     take, and which a test thread should hold while it touches `store` directly during traffic.
     It can be stopped and started again, keeping its data; a start on another event loop (every
     sync `start()` has its own) serves from a fresh `app`, as aiohttp binds an app to one loop.
+    With `database=PATH` every change is committed to that SQLite file before its answer, and a
+    new server on the same file starts where the last one stopped (or was killed); a stopped
+    server releases the file, so another one can open it.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class MockServer:
         max_body: int = DEFAULT_MAX_BODY,
         middlewares: Sequence[Middleware] = (),
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        database: str | os.PathLike[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -86,6 +91,7 @@ class MockServer:
                 max_body=max_body,
                 middlewares=middlewares,
                 journal_size=journal_size,
+                database=database,
             )
         )
         self.state: ServerState = state_of(self.app)
@@ -196,6 +202,9 @@ class MockServer:
         )
         self._runner = runner  # claimed before the first await, so a concurrent start is refused
         try:
+            if self.state.database is not None:
+                with self.state.lock:
+                    self.state.database.reopen()
             await runner.setup()
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
@@ -212,7 +221,12 @@ class MockServer:
         """Stop serving and release the socket."""
         runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
-            await runner.cleanup()
+            try:
+                await runner.cleanup()
+            finally:
+                if self.state.database is not None:
+                    with self.state.lock:
+                        self.state.database.close()
 
     async def __aenter__(self) -> Self:
         return await self.start_async()
@@ -275,6 +289,9 @@ class MockServer:
         """Stop the thread's server and loop (a no-op when not started this way)."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
+            if self._runner is None and self.state.database is not None:
+                with self.state.lock:  # never started: still release the file
+                    self.state.database.close()
             return
         self._loop = self._thread = None
         try:

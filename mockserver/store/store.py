@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
+from .changes import Changes
 from .clock import Clock, SystemClock
 from .cursors import CursorCodec
 from .errors import InvalidInput
 from .ids import IdFactory
+from .records import TenantRecord
 from .shared import Shared
 from .tenant import Tenant
 
@@ -57,7 +60,27 @@ class Store:
         if tenant is None:
             self._serial += 1
             tenant = self._tenants[api_key] = Tenant(self.shared, api_key, self._serial)
+            self.shared.changes.tenant_created(api_key, self._serial)
         return tenant
+
+    @property
+    def serial(self) -> int:
+        """The last tenant generation handed out (a reset never reuses one, so old cursors expire)."""
+        return self._serial
+
+    def observe(self, changes: Changes) -> None:
+        """Report every later mutation to `changes` (the database attaches itself here)."""
+        self.shared.changes = changes
+
+    def restore(
+        self, records: Iterable[TenantRecord], serial: int, auto_exports: Iterable[dict[str, Any]]
+    ) -> None:
+        """Rebuild tenants from durable records (see `Tenant.restore`), telling the observer nothing."""
+        for record in records:
+            self._tenants[record.key] = Tenant.restore(self.shared, record)
+            serial = max(serial, record.generation)
+        self._serial = max(self._serial, serial)
+        self.auto_exports.extend(auto_exports)
 
     def tenants(self) -> list[str]:
         """Return the API keys that have state, sorted."""
@@ -74,3 +97,4 @@ class Store:
         self.ids.reset()
         # Cleared in place: callers may hold a reference to this list.
         self.auto_exports.clear()
+        self.shared.changes.store_reset()

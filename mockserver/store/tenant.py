@@ -18,6 +18,7 @@ from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
+from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
 
@@ -45,6 +46,40 @@ class Tenant:
         self._retention = Retention()
         self._snapshots = SnapshotCache()
 
+    @classmethod
+    def restore(cls, shared: Shared, record: TenantRecord) -> Tenant:
+        """Rebuild a tenant from its durable record, telling `shared.changes` nothing.
+
+        The one rebuild path of the store: the database restore (`mockserver.persist`) comes through
+        here, and so should any other loader (a tenant state document, say), so that indexes,
+        counters and cursor state are derived in one place. Events keep their own ids, sequences,
+        timestamps and groups; every group must have at least one event.
+        """
+        tenant = cls(shared, record.key, record.generation)
+        groups = tenant._groups
+        for row in record.groups:
+            groups[row.id] = Group(
+                row.id, row.fingerprint, row.title, row.exception_type, row.status, row.substatus
+            )
+        index = tenant._index
+        last_seq = 0
+        for seq, doc, encoded in record.events:
+            event = Event.restored(seq, doc, encoded)
+            groups[event.group_id].add(event)
+            index.add(event)
+            last_seq = seq
+        for group in list(groups.values()):
+            if group.count == 0:  # cannot be stored, but would break every group answer
+                del groups[group.id]
+                continue
+            tenant._by_fingerprint[group.fingerprint] = group
+            index.file_group(group.id, group.status)
+        tenant._seq = max(record.seq, last_seq)
+        tenant._idempotent = dict(record.idempotency)
+        tenant._retention = record.retention
+        tenant._snapshots.restore(record.snapshots, record.snapshot_serial)
+        return tenant
+
     # -- capture -----------------------------------------------------------------------------------
 
     def capture(
@@ -61,6 +96,7 @@ class Tenant:
                 raise InvalidInput("idempotency_key", "type", "must be a string")
             if (first := self._idempotent.get(idempotency_key)) is not None:
                 return {**first, "duplicate": True}
+        changes = self._shared.changes
         data = parse_capture(body, source)
         fingerprint = compute_fingerprint(
             message=data.message,
@@ -81,6 +117,7 @@ class Tenant:
             group = Group(self._fresh_id("grp", self._groups), fingerprint, title, data.exception_type)
             self._groups[group.id] = self._by_fingerprint[fingerprint] = group
             self._index.file_group(group.id, group.status)
+            changes.group_saved(self.key, group)
         else:
             self._restatus(group, on_new_event)
         self._seq += 1
@@ -94,6 +131,7 @@ class Tenant:
         )
         group.add(event)
         self._index.add(event)
+        changes.event_added(self.key, event)
         result = {
             "ok": True,
             "error_id": event.id,
@@ -103,6 +141,7 @@ class Tenant:
         }
         if idempotency_key is not None:
             self._idempotent[idempotency_key] = dict(result)
+            changes.idempotency_recorded(self.key, idempotency_key, result)
         return result
 
     def _fresh_id(self, prefix: str, taken: Mapping[str, object]) -> str:
@@ -214,7 +253,7 @@ class Tenant:
             # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
             matching = [group for group in self._groups.values() if status in (None, group.status)]
             ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
-            snapshot_id, start = (self._snapshots.remember(ordered) if len(ordered) > limit else 0), 0
+            snapshot_id, start = (self._remember(ordered) if len(ordered) > limit else 0), 0
         else:
             snapshot_id, start = position[0], position[1] + 1
             ordered = self._snapshots.recall(snapshot_id)
@@ -231,6 +270,13 @@ class Tenant:
         )
         return Page(items, next_cursor)
 
+    def _remember(self, ordered: tuple[str, ...]) -> int:
+        snapshot_id, evicted = self._snapshots.remember(ordered)
+        self._shared.changes.snapshot_saved(self.key, snapshot_id, ordered)
+        if evicted is not None:
+            self._shared.changes.snapshot_dropped(self.key, evicted)
+        return snapshot_id
+
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def set_status(
@@ -245,10 +291,12 @@ class Tenant:
 
     def _restatus(self, group: Group, change: Callable[[Group], None]) -> None:
         """Apply a status change and keep the index's groups-by-status in step with it."""
-        before = group.status
+        before, substatus = group.status, group.substatus
         change(group)
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
+        if (group.status, group.substatus) != (before, substatus):
+            self._shared.changes.group_saved(self.key, group)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
         """Delete a group and all its events; the next matching event opens a new group."""
@@ -264,6 +312,7 @@ class Tenant:
         self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
+        self._shared.changes.group_deleted(self.key, group.id)
         return deleted
 
     def bulk(
@@ -326,6 +375,7 @@ class Tenant:
         """Change retention and purge at once; KEEP keeps a setting, a None destination clears it."""
         self._purge()
         self._retention = self._retention.updated(days, auto_export_before_cleanup, export_destination)
+        self._shared.changes.retention_set(self.key, self._retention)
         self._purge()
         return self._retention.as_json()
 
@@ -343,8 +393,12 @@ class Tenant:
             expired.append(event)
         if not expired:
             return
+        changes = self._shared.changes
         if self._retention.auto_export_before_cleanup:
-            self._shared.auto_exports.append(self._auto_export(expired, now))
+            batch = self._auto_export(expired, now)
+            self._shared.auto_exports.append(batch)
+            changes.auto_exported(batch)
+        changes.events_purged(self.key, expired[-1].seq)
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()
