@@ -41,6 +41,8 @@ class ServerState:
     journal: Journal
     faults: FaultSet
     violations: list[Violation] = field(default_factory=list)
+    # The control API's own validators (`spec/control.yaml`), when the server serves it.
+    control_validators: Validators | None = None
     # Held around every store call, so test threads can touch the store while the loop serves.
     lock: threading.RLock = field(default_factory=threading.RLock)
 

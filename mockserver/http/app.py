@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from ..contract.control_spec import load_control_spec
 from ..contract.spec import Spec, load_spec
 from ..contract.validation import Validators
 from ..control.faults import FaultSet
@@ -89,6 +90,7 @@ def create_app(
         max_body=max_body,
         journal=Journal(journal_size),
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
+        control_validators=_validators_for(load_control_spec()),
     )
     return build_app(state, middlewares)
 
