@@ -16,6 +16,7 @@ from ..control.faults import FaultSet
 from ..control.journal import DEFAULT_JOURNAL_SIZE, Journal
 from ..control.state import ClockOption, ServerState, make_clock
 from ..store import IdFactory, Store
+from .access_log import AccessLog, make_access_log
 from .app_keys import STATE
 from .control_views import add_admin_routes
 from .errors import make_middleware
@@ -52,6 +53,7 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     middlewares: Sequence[Middleware] = (),
     journal_size: int = DEFAULT_JOURNAL_SIZE,
+    access_log: bool | AccessLog | None = None,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
 
@@ -65,6 +67,7 @@ def create_app(
         max_body: Largest accepted request body in bytes; larger ones get 413.
         middlewares: Extra aiohttp middlewares, run inside the mock's own.
         journal_size: How many requests the journal keeps.
+        access_log: True logs one line per request (logger `mockserver.access`); a callable gets each line.
 
     """
     spec = load_spec(spec_path)
@@ -91,6 +94,7 @@ def create_app(
         journal=Journal(journal_size),
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
         control_validators=_validators_for(load_control_spec()),
+        access_log=make_access_log(access_log),
     )
     return build_app(state, middlewares)
 

@@ -23,6 +23,7 @@ from ..control.journal import JournalEntry, Violation
 from ..control.state import ServerState
 from ..store import DomainError, EncodedDocument
 from . import connection_faults
+from .access_log import access_line
 from .app_keys import BROKEN, FAULTS, REQUEST_BODY, TENANT
 
 __all__ = [
@@ -194,6 +195,30 @@ def _checked(
     return replaced, replaced.payload
 
 
+def _control_answer(
+    state: ServerState, request: web.Request, response: web.StreamResponse, started: float
+) -> web.StreamResponse:
+    """Finish a control API answer: checked against its own document, logged, never journaled."""
+    route_name = request.match_info.route.name or ""
+    control = state.control_validators
+    checker = control.operations.get(route_name) if control is not None else None
+    if checker is not None:
+        response, _ = _checked(state, checker, request, response, _payload_of(response))
+    if state.access_log is not None:
+        state.access_log(
+            access_line(
+                method=request.method,
+                path=request.path,
+                status=response.status,
+                operation_id=route_name,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+                tenant=request.get(TENANT),
+                payload=_payload_of(response),
+            )
+        )
+    return _closing_if_body_broke(request, response)
+
+
 def make_middleware(state: ServerState) -> Middleware:
     """Return the outermost middleware: error mapping, strict response checks and the journal."""
     validators = state.validators.operations
@@ -231,12 +256,7 @@ def make_middleware(state: ServerState) -> Middleware:
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
         route_name = request.match_info.route.name
         if route_name is not None and route_name.startswith("admin_"):
-            # The control API: checked against its own document, and not journaled (API calls only).
-            control = state.control_validators
-            checker = control.operations.get(route_name) if control is not None else None
-            if checker is not None:
-                response, _ = _checked(state, checker, request, response, _payload_of(response))
-            return _closing_if_body_broke(request, response)
+            return _control_answer(state, request, response, started)
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
         broken = request.get(BROKEN)
@@ -248,21 +268,35 @@ def make_middleware(state: ServerState) -> Middleware:
             response = await connection_faults.truncate(request, response)
         elif broken is not None:
             status = connection_faults.BROKEN_STATUS
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        operation_id = route_name if validator is not None else None
         journal.append(
             JournalEntry(
                 method=request.method,
                 path=request.path,
                 query=dict(request.query) if request.query_string else {},
                 status=status,
-                operation_id=route_name if validator is not None else None,
+                operation_id=operation_id,
                 tenant=request.get(TENANT),
                 request_body=request.get(REQUEST_BODY),
                 response_body=None if payload is _NO_PAYLOAD else payload,
-                duration_ms=(time.perf_counter() - started) * 1000.0,
+                duration_ms=duration_ms,
                 time=arrived,
                 faults=tuple(fault.as_json() for fault in request.get(FAULTS, ())),
             )
         )
+        if state.access_log is not None:
+            state.access_log(
+                access_line(
+                    method=request.method,
+                    path=request.path,
+                    status=status,
+                    operation_id=operation_id,
+                    duration_ms=duration_ms,
+                    tenant=request.get(TENANT),
+                    payload=payload,
+                )
+            )
         return response
 
     return infrai_mock_middleware
