@@ -63,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
         help="largest request body accepted; larger ones get 413 (default: %(default)s)",
     )
     cli.add_argument(
+        "--database",
+        metavar="PATH",
+        help="keep all state in this SQLite file: created if missing, restored if present; "
+        "every change is committed before it is answered (default: in memory only)",
+    )
+    cli.add_argument(
         "--manual-clock",
         action="store_true",
         help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
@@ -139,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             strict=args.strict,
             max_body=args.max_body,
             access_log=_print_line if args.access_log else None,
+            database=args.database,
             host=args.host,
             port=args.port,
         )

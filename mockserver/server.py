@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from .http.access_log import AccessLog
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .store import Clock, Store
 from .tenant_handle import MockTenant
+from .ui import add_ui_routes
 
 __all__ = ["MockServer"]
 
@@ -59,6 +61,9 @@ class MockServer:
     take, and which a test thread should hold while it touches `store` directly during traffic.
     It can be stopped and started again, keeping its data; a start on another event loop (every
     sync `start()` has its own) serves from a fresh `app`, as aiohttp binds an app to one loop.
+    With `database=PATH` every change is committed to that SQLite file before its answer, and a
+    new server on the same file starts where the last one stopped (or was killed); a stopped
+    server releases the file, so another one can open it.
     """
 
     def __init__(
@@ -73,21 +78,26 @@ class MockServer:
         max_body: int = DEFAULT_MAX_BODY,
         middlewares: Sequence[Middleware] = (),
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        database: str | os.PathLike[str] | None = None,
         access_log: bool | AccessLog | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.app = create_app(
-            spec_path=spec_path,
-            store=store,
-            clock=clock,
-            seed=seed,
-            api_keys=api_keys,
-            strict=strict,
-            max_body=max_body,
-            middlewares=middlewares,
-            journal_size=journal_size,
-            access_log=access_log,
+        # The API from http/, then the pages for people from ui/ (which sits above http/).
+        self.app = add_ui_routes(
+            create_app(
+                spec_path=spec_path,
+                store=store,
+                clock=clock,
+                seed=seed,
+                api_keys=api_keys,
+                strict=strict,
+                max_body=max_body,
+                middlewares=middlewares,
+                journal_size=journal_size,
+                database=database,
+                access_log=access_log,
+            )
         )
         self.state: ServerState = state_of(self.app)
         self._middlewares = tuple(middlewares)
@@ -192,7 +202,7 @@ class MockServer:
         if self._app_loop is not None and self._app_loop is not loop:
             # Restarted on another loop (each sync start() has its own): aiohttp refuses to move an
             # application, so serve the same state from a fresh one.
-            self.app = build_app(self.state, self._middlewares)
+            self.app = add_ui_routes(build_app(self.state, self._middlewares))
         self._app_loop = loop
         # A valid filter may be long (the spec bounds it near 600 KB URL-encoded), so allow request lines as
         # long as a body; aiohttp's default 8 KiB would answer a plain-text 400 before the app runs.
@@ -207,6 +217,9 @@ class MockServer:
         )
         self._runner = runner  # claimed before the first await, so a concurrent start is refused
         try:
+            if self.state.database is not None:
+                with self.state.lock:
+                    self.state.database.reopen()
             await runner.setup()
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()
@@ -223,7 +236,12 @@ class MockServer:
         """Stop serving and release the socket."""
         runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
-            await runner.cleanup()
+            try:
+                await runner.cleanup()
+            finally:
+                if self.state.database is not None:
+                    with self.state.lock:
+                        self.state.database.close()
 
     async def __aenter__(self) -> Self:
         return await self.start_async()
@@ -286,6 +304,9 @@ class MockServer:
         """Stop the thread's server and loop (a no-op when not started this way)."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
+            if self._runner is None and self.state.database is not None:
+                with self.state.lock:  # never started: still release the file
+                    self.state.database.close()
             return
         self._loop = self._thread = None
         try:

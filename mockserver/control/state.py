@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ..contract.spec import Spec
 from ..contract.validation import Validators
+from ..persist import Database
 from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
@@ -46,6 +47,8 @@ class ServerState:
     control_validators: Validators | None = None
     # Called with one line per answered request (`--access-log`), or None.
     access_log: Callable[[str], None] | None = None
+    # The file every acknowledged change is committed to, or None for an in-memory mock.
+    database: Database | None = None
     # Held around every store call, so test threads can touch the store while the loop serves.
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -61,18 +64,29 @@ class ServerState:
             raise TypeError(f"the server's clock is a {type(clock).__name__}, not a ManualClock")
         return clock
 
+    def commit(self) -> None:
+        """Commit the store's changes to the database, if there is one (hold `lock`)."""
+        if self.database is not None:
+            self.database.commit()
+
     def advance_clock(self, seconds: float) -> datetime:
         """Move a manual clock forwards (under the store lock)."""
         with self.lock:
-            now = self.manual_clock().advance(seconds)
-            self.store.purge_expired()
+            try:
+                now = self.manual_clock().advance(seconds)
+                self.store.purge_expired()
+            finally:
+                self.commit()
             return now
 
     def set_clock(self, when: datetime) -> datetime:
         """Move a manual clock to `when` (under the store lock)."""
         with self.lock:
-            now = self.manual_clock().set(when)
-            self.store.purge_expired()
+            try:
+                now = self.manual_clock().set(when)
+                self.store.purge_expired()
+            finally:
+                self.commit()
             return now
 
     def reset(self) -> None:
@@ -81,6 +95,7 @@ class ServerState:
         # the reset or all of it from after, never fresh data beside an old journal.
         with self.lock:
             self.store.reset()
+            self.commit()
             self.journal.clear()
             self.violations.clear()
             self.faults.clear()

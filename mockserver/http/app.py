@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,6 +17,7 @@ from ..contract.validation import Validators
 from ..control.faults import FaultSet
 from ..control.journal import DEFAULT_JOURNAL_SIZE, Journal
 from ..control.state import ClockOption, ServerState, make_clock
+from ..persist import Database
 from ..store import IdFactory, Store
 from .access_log import AccessLog, make_access_log
 from .app_keys import STATE
@@ -54,6 +57,7 @@ def create_app(
     middlewares: Sequence[Middleware] = (),
     journal_size: int = DEFAULT_JOURNAL_SIZE,
     access_log: bool | AccessLog | None = None,
+    database: str | os.PathLike[str] | None = None,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
 
@@ -68,22 +72,34 @@ def create_app(
         middlewares: Extra aiohttp middlewares, run inside the mock's own.
         journal_size: How many requests the journal keeps.
         access_log: True logs one line per request (logger `mockserver.access`); a callable gets each line.
+        database: A SQLite file that keeps all state (created if missing, restored if present);
+            every change is committed before its answer is sent. None keeps state in memory only.
 
     """
     spec = load_spec(spec_path)
     missing = sorted(set(spec.operations) - set(HANDLERS))
     if missing:
         raise RuntimeError(f"the spec has operations without a handler: {', '.join(missing)}")
+    if store is not None and (clock is not None or seed is not None):
+        raise ValueError("pass either a store or clock/seed, not both")
+    if store is not None and database is not None:
+        raise ValueError("pass either a store or a database, not both")
+    if not 1 <= max_body <= MAX_MAX_BODY:
+        raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
+    durable = Database(database) if database is not None else None
     if store is None:
+        secret = f"infrai-mock-seed-{seed}".encode() if seed is not None else secrets.token_bytes(32)
         store = Store(
             make_clock(clock),
             IdFactory(seed),
-            cursor_secret=f"infrai-mock-seed-{seed}".encode() if seed is not None else None,
+            cursor_secret=durable.cursor_secret(secret) if durable is not None else secret,
         )
-    elif clock is not None or seed is not None:
-        raise ValueError("pass either a store or clock/seed, not both")
-    if not 1 <= max_body <= MAX_MAX_BODY:
-        raise ValueError(f"max_body must be between 1 and {MAX_MAX_BODY}, not {max_body}")
+    if durable is not None:
+        try:
+            durable.restore(store)
+        except BaseException:
+            durable.close()
+            raise
     state = ServerState(
         spec=spec,
         validators=_validators_for(spec),
@@ -95,6 +111,7 @@ def create_app(
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
         control_validators=_validators_for(load_control_spec()),
         access_log=make_access_log(access_log),
+        database=durable,
     )
     return build_app(state, middlewares)
 

@@ -255,6 +255,9 @@ def make_middleware(state: ServerState) -> Middleware:
             )
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
         route_name = request.match_info.route.name
+        if route_name is not None and route_name.startswith("ui_"):
+            # The journal reports API calls only, not the pages (ui/).
+            return _closing_if_body_broke(request, response)
         if route_name is not None and route_name.startswith("admin_"):
             return _control_answer(state, request, response, started)
         validator = validators.get(route_name) if route_name is not None else None

@@ -162,6 +162,7 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
     takes_body = op.body is not None
     max_body = state.max_body
     lock = state.lock
+    database = state.database
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         # 401 first: an unauthenticated caller learns nothing about the request's validity.
@@ -200,7 +201,13 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
             request[REQUEST_BODY] = body
         call = Call(params, body)
         with lock:
-            result = handler(state.store.tenant(token), call)
+            try:
+                result = handler(state.store.tenant(token), call)
+            finally:
+                # Before the answer, whether the call succeeded or not (a failed call may have
+                # purged expired events first): the file never lags behind what a client was told.
+                if database is not None:
+                    database.commit()
         return json_response(200, result)
 
     return endpoint

@@ -18,6 +18,7 @@ class EncodedDocument(dict[str, Any]):
 
     __slots__ = ("encoded",)
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], encoded: str | None = None) -> None:
+        """Wrap `document`; `encoded`, when given, must be its compact JSON text (a restore reuses it)."""
         super().__init__(document)
-        self.encoded: str = json.dumps(self, separators=(",", ":"))
+        self.encoded: str = json.dumps(self, separators=(",", ":")) if encoded is None else encoded

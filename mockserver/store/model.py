@@ -92,6 +92,33 @@ class Event:
             doc=doc,
         )
 
+    @classmethod
+    def restored(cls, seq: int, doc: dict[str, Any], encoded: str) -> Event:
+        """Rebuild a stored event from its wire document (and that document's own JSON text)."""
+        exception = doc["exception"]
+        tags: dict[str, str] = doc["tags"]
+        searchable = [
+            doc["message"],
+            None if exception is None else exception["type"],
+            None if exception is None else exception["message"],
+            doc["code"],
+            *tags.values(),
+        ]
+        return cls(
+            seq=seq,
+            id=doc["id"],
+            group_id=doc["error_group_id"],
+            ts=datetime.fromisoformat(doc["timestamp"]),
+            level=doc["level"],
+            environment=doc["environment"],
+            release=doc["release"],
+            user_id=doc["user_id"],
+            code=doc["code"],
+            tags=dict(tags),
+            haystack=tuple(text.casefold() for text in searchable if text),
+            doc=EncodedDocument(doc, encoded),
+        )
+
     def value_of(self, name: str) -> str | None:
         """Return the value of an indexed field (``tags.<k>`` included) or ``error_group_id``."""
         if name.startswith("tags."):

@@ -94,13 +94,23 @@ class SnapshotCache:
         self._snapshots: OrderedDict[int, tuple[str, ...]] = OrderedDict()
         self._next_id = 0
 
-    def remember(self, ordered: tuple[str, ...]) -> int:
-        """Store an ordering and return its id, evicting the least recently used beyond capacity."""
+    @property
+    def serial(self) -> int:
+        """The last snapshot id handed out (ids are never reused, so old cursors cannot misread)."""
+        return self._next_id
+
+    def remember(self, ordered: tuple[str, ...]) -> tuple[int, int | None]:
+        """Store an ordering; return its id and the id of the least recently used one it evicted."""
         self._next_id += 1
         self._snapshots[self._next_id] = ordered
-        if len(self._snapshots) > self._capacity:
-            self._snapshots.popitem(last=False)
-        return self._next_id
+        evicted = self._snapshots.popitem(last=False)[0] if len(self._snapshots) > self._capacity else None
+        return self._next_id, evicted
+
+    def restore(self, snapshots: Iterable[tuple[int, tuple[str, ...]]], serial: int) -> None:
+        """Reload stored orderings (least recently used first) and the id counter."""
+        for snapshot_id, ordered in snapshots:
+            self._snapshots[snapshot_id] = ordered
+        self._next_id = max(serial, self._next_id)
 
     def recall(self, snapshot_id: int) -> tuple[str, ...]:
         """Return a stored ordering, or raise InvalidInput(cursor, expired) if it was evicted."""

@@ -1,4 +1,4 @@
-"""What every tenant of one store shares: the clock, the id factory, the cursor codec, the auto-export log.
+"""What every tenant of one store shares: clock, ids, cursor codec, auto-export log, change observer.
 
 Tenants receive this object rather than the `Store` itself, so `tenant.py` never imports `store.py`.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .changes import NO_CHANGES, Changes
 from .clock import Clock
 from .cursors import CursorCodec
 from .ids import IdFactory
@@ -24,3 +25,5 @@ class Shared:
     cursors: CursorCodec
     # Appended to by retention purges; cleared in place on reset (callers may hold a reference).
     auto_exports: list[dict[str, Any]] = field(default_factory=list)
+    # Told about every mutation (the database, when there is one); NO_CHANGES ignores them.
+    changes: Changes = NO_CHANGES

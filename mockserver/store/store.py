@@ -3,17 +3,50 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
+from .changes import Changes
 from .clock import Clock, SystemClock
 from .cursors import CursorCodec
 from .errors import InvalidInput
 from .ids import IdFactory
+from .model import Event
+from .records import GroupRecord, TenantRecord
 from .shared import Shared
-from .state_document import read_document
+from .state_document import TenantImage, read_document
 from .tenant import Tenant
 
 __all__ = ["Store"]
+
+
+def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
+    """Turn a checked state document into the durable record `Tenant.restore` rebuilds from."""
+    events: list[tuple[int, dict[str, Any], str]] = []
+    for item in image.events:
+        doc = Event.create(
+            seq=item.seq,
+            event_id=item.id,
+            group_id=item.group_id,
+            ts=item.ts,
+            data=item.data,
+            fingerprint=item.fingerprint,
+        ).doc
+        events.append((item.seq, dict(doc), doc.encoded))
+    return TenantRecord(
+        key=key,
+        generation=generation,
+        seq=events[-1][0] if events else 0,
+        retention=image.retention,
+        groups=[
+            GroupRecord(
+                group.id, group.fingerprint, group.title, group.exception_type, group.status, group.substatus
+            )
+            for group in image.groups
+        ],
+        events=events,
+        idempotency=dict(image.idempotency),
+    )
 
 
 class Store:
@@ -58,6 +91,7 @@ class Store:
         if tenant is None:
             self._serial += 1
             tenant = self._tenants[api_key] = Tenant(self.shared, api_key, self._serial)
+            self.shared.changes.tenant_created(api_key, self._serial)
         return tenant
 
     def has_tenant(self, api_key: str) -> bool:
@@ -69,7 +103,8 @@ class Store:
 
         The key's next use starts an empty tenant on the server's clock; its old cursors read as expired.
         """
-        self._tenants.pop(api_key, None)
+        if self._tenants.pop(api_key, None) is not None:
+            self.shared.changes.tenant_dropped(api_key)
         # In place: callers may hold a reference to this list.
         self.auto_exports[:] = [batch for batch in self.auto_exports if batch.get("tenant") != api_key]
 
@@ -96,10 +131,43 @@ class Store:
         else:
             self._serial += 1
             generation = self._serial
-        tenant = Tenant(self.shared, key, generation)
-        tenant.restore(image)
+        tenant = Tenant.restore(self.shared, _record(image, key, generation))
+        tenant.keep_own_clock(image.clock)
         self._tenants[key] = tenant
+        self._report_loaded(tenant, generation)
         return tenant
+
+    def _report_loaded(self, tenant: Tenant, generation: int) -> None:
+        """Tell the observer (the database) that a tenant was replaced, as the changes it is made of."""
+        changes = self.shared.changes
+        changes.tenant_dropped(tenant.key)
+        changes.tenant_created(tenant.key, generation)
+        for group in tenant.groups_in_order():
+            changes.group_saved(tenant.key, group)
+        for event in tenant.events_oldest_first():
+            changes.event_added(tenant.key, event)
+        changes.retention_set(tenant.key, tenant.retention_settings)
+        for key, result in tenant.idempotency_results():
+            changes.idempotency_recorded(tenant.key, key, result)
+
+    @property
+    def serial(self) -> int:
+        """The last tenant generation handed out (a reset never reuses one, so old cursors expire)."""
+        return self._serial
+
+    def observe(self, changes: Changes) -> None:
+        """Report every later mutation to `changes` (the database attaches itself here)."""
+        self.shared.changes = changes
+
+    def restore(
+        self, records: Iterable[TenantRecord], serial: int, auto_exports: Iterable[dict[str, Any]]
+    ) -> None:
+        """Rebuild tenants from durable records (see `Tenant.restore`), telling the observer nothing."""
+        for record in records:
+            self._tenants[record.key] = Tenant.restore(self.shared, record)
+            serial = max(serial, record.generation)
+        self._serial = max(self._serial, serial)
+        self.auto_exports.extend(auto_exports)
 
     def tenants(self) -> list[str]:
         """Return the API keys that have state, sorted."""
@@ -116,3 +184,4 @@ class Store:
         self.ids.reset()
         # Cleared in place: callers may hold a reference to this list.
         self.auto_exports.clear()
+        self.shared.changes.store_reset()

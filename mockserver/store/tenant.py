@@ -18,9 +18,10 @@ from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
+from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
-from .state_document import STATE_VERSION, TenantImage
+from .state_document import STATE_VERSION
 
 __all__ = ["Tenant"]
 
@@ -81,6 +82,13 @@ class Tenant:
         self._purge()
         return now
 
+    def keep_own_clock(self, when: datetime | None) -> None:
+        """Give the tenant its own clock frozen at `when`, or (None) make it follow the server's again.
+
+        For loaders (state documents, persistence); tests move a clock with `advance_clock` / `set_clock`.
+        """
+        self._clock = ManualClock(when) if when is not None else None
+
     def set_clock(self, when: datetime) -> datetime:
         """Move this tenant's own clock to `when` (never backwards; freezing it first) and purge."""
         self.freeze_clock()
@@ -88,6 +96,40 @@ class Tenant:
         now = self._clock.set(when)
         self._purge()
         return now
+
+    @classmethod
+    def restore(cls, shared: Shared, record: TenantRecord) -> Tenant:
+        """Rebuild a tenant from its durable record, telling `shared.changes` nothing.
+
+        The one rebuild path of the store: the database restore (`mockserver.persist`) comes through
+        here, and so should any other loader (a tenant state document, say), so that indexes,
+        counters and cursor state are derived in one place. Events keep their own ids, sequences,
+        timestamps and groups; every group must have at least one event.
+        """
+        tenant = cls(shared, record.key, record.generation)
+        groups = tenant._groups
+        for row in record.groups:
+            groups[row.id] = Group(
+                row.id, row.fingerprint, row.title, row.exception_type, row.status, row.substatus
+            )
+        index = tenant._index
+        last_seq = 0
+        for seq, doc, encoded in record.events:
+            event = Event.restored(seq, doc, encoded)
+            groups[event.group_id].add(event)
+            index.add(event)
+            last_seq = seq
+        for group in list(groups.values()):
+            if group.count == 0:  # cannot be stored, but would break every group answer
+                del groups[group.id]
+                continue
+            tenant._by_fingerprint[group.fingerprint] = group
+            index.file_group(group.id, group.status)
+        tenant._seq = max(record.seq, last_seq)
+        tenant._idempotent = dict(record.idempotency)
+        tenant._retention = record.retention
+        tenant._snapshots.restore(record.snapshots, record.snapshot_serial)
+        return tenant
 
     # -- capture -----------------------------------------------------------------------------------
 
@@ -105,6 +147,7 @@ class Tenant:
                 raise InvalidInput("idempotency_key", "type", "must be a string")
             if (first := self._idempotent.get(idempotency_key)) is not None:
                 return {**first, "duplicate": True}
+        changes = self._shared.changes
         data = parse_capture(body, source)
         fingerprint = compute_fingerprint(
             message=data.message,
@@ -125,6 +168,7 @@ class Tenant:
             group = Group(self._fresh_id("grp", self._groups), fingerprint, title, data.exception_type)
             self._groups[group.id] = self._by_fingerprint[fingerprint] = group
             self._index.file_group(group.id, group.status)
+            changes.group_saved(self.key, group)
         else:
             self._restatus(group, on_new_event)
         self._seq += 1
@@ -138,6 +182,7 @@ class Tenant:
         )
         group.add(event)
         self._index.add(event)
+        changes.event_added(self.key, event)
         result = {
             "ok": True,
             "error_id": event.id,
@@ -147,6 +192,7 @@ class Tenant:
         }
         if idempotency_key is not None:
             self._idempotent[idempotency_key] = dict(result)
+            changes.idempotency_recorded(self.key, idempotency_key, result)
         return result
 
     def _fresh_id(self, prefix: str, taken: Mapping[str, object]) -> str:
@@ -258,7 +304,7 @@ class Tenant:
             # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
             matching = [group for group in self._groups.values() if status in (None, group.status)]
             ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
-            snapshot_id, start = (self._snapshots.remember(ordered) if len(ordered) > limit else 0), 0
+            snapshot_id, start = (self._remember(ordered) if len(ordered) > limit else 0), 0
         else:
             snapshot_id, start = position[0], position[1] + 1
             ordered = self._snapshots.recall(snapshot_id)
@@ -275,6 +321,13 @@ class Tenant:
         )
         return Page(items, next_cursor)
 
+    def _remember(self, ordered: tuple[str, ...]) -> int:
+        snapshot_id, evicted = self._snapshots.remember(ordered)
+        self._shared.changes.snapshot_saved(self.key, snapshot_id, ordered)
+        if evicted is not None:
+            self._shared.changes.snapshot_dropped(self.key, evicted)
+        return snapshot_id
+
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def set_status(
@@ -289,10 +342,12 @@ class Tenant:
 
     def _restatus(self, group: Group, change: Callable[[Group], None]) -> None:
         """Apply a status change and keep the index's groups-by-status in step with it."""
-        before = group.status
+        before, substatus = group.status, group.substatus
         change(group)
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
+        if (group.status, group.substatus) != (before, substatus):
+            self._shared.changes.group_saved(self.key, group)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
         """Delete a group and all its events; the next matching event opens a new group."""
@@ -308,6 +363,7 @@ class Tenant:
         self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
+        self._shared.changes.group_deleted(self.key, group.id)
         return deleted
 
     def bulk(
@@ -370,6 +426,7 @@ class Tenant:
         """Change retention and purge at once; KEEP keeps a setting, a None destination clears it."""
         self._purge()
         self._retention = self._retention.updated(days, auto_export_before_cleanup, export_destination)
+        self._shared.changes.retention_set(self.key, self._retention)
         self._purge()
         return self._retention.as_json()
 
@@ -387,8 +444,12 @@ class Tenant:
             expired.append(event)
         if not expired:
             return
+        changes = self._shared.changes
         if self._retention.auto_export_before_cleanup:
-            self._shared.auto_exports.append(self._auto_export(expired, now))
+            batch = self._auto_export(expired, now)
+            self._shared.auto_exports.append(batch)
+            changes.auto_exported(batch)
+        changes.events_purged(self.key, expired[-1].seq)
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()
@@ -406,6 +467,23 @@ class Tenant:
         }
 
     # -- state documents ---------------------------------------------------------------------------
+
+    def groups_in_order(self) -> list[Group]:
+        """Return the stored groups in creation order (for loaders and observers; do not mutate them)."""
+        return list(self._groups.values())
+
+    def events_oldest_first(self) -> list[Event]:
+        """Return the stored events in capture order (for loaders and observers)."""
+        return list(self._index.oldest_first())
+
+    @property
+    def retention_settings(self) -> Retention:
+        """The retention settings, as the store keeps them."""
+        return self._retention
+
+    def idempotency_results(self) -> list[tuple[str, dict[str, Any]]]:
+        """Return the remembered idempotency keys with their first results, oldest first."""
+        return [(key, dict(result)) for key, result in self._idempotent.items()]
 
     def dump(self, *, internal: bool = False) -> dict[str, Any]:
         """Return this tenant as a state document (`spec/tenant-state.schema.json`), after purging.
@@ -442,32 +520,3 @@ class Tenant:
         if internal:
             document["generation"] = self._pager.generation
         return document
-
-    def restore(self, image: TenantImage) -> None:
-        """Fill an empty tenant from a checked state document (`state_document.read_document`).
-
-        Groups, their counters, the indexes and the idempotency keys are rebuilt through the
-        same code paths a capture takes, so a restored tenant answers exactly as the dumped one.
-        """
-        if self._groups or self._index.events:
-            raise RuntimeError("restore() needs an empty tenant")
-        self._clock = ManualClock(image.clock) if image.clock is not None else None
-        self._retention = image.retention
-        for item in image.groups:
-            group = Group(item.id, item.fingerprint, item.title, item.exception_type)
-            group.status, group.substatus = item.status, item.substatus
-            self._groups[group.id] = self._by_fingerprint[group.fingerprint] = group
-            self._index.file_group(group.id, group.status)
-        for record in image.events:
-            event = Event.create(
-                seq=record.seq,
-                event_id=record.id,
-                group_id=record.group_id,
-                ts=record.ts,
-                data=record.data,
-                fingerprint=record.fingerprint,
-            )
-            self._groups[record.group_id].add(event)
-            self._index.add(event)
-            self._seq = record.seq
-        self._idempotent = {key: dict(result) for key, result in image.idempotency.items()}
