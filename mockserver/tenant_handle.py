@@ -96,7 +96,9 @@ class MockTenant:
 
     def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's ErrorGroupDetail (tags, environments, releases, hourly counts, latest event)."""
-        result: dict[str, Any] = self.request("GET", f"/v1/errors/group_detail/{urllib.parse.quote(group_id)}")
+        result: dict[str, Any] = self.request(
+            "GET", f"/v1/errors/group_detail/{urllib.parse.quote(group_id)}"
+        )
         return result
 
     def events(

@@ -25,6 +25,7 @@ from ..store import DomainError, EncodedDocument
 from . import connection_faults
 from .access_log import access_line
 from .app_keys import BROKEN, FAULTS, REQUEST_BODY, TENANT
+from .commits import GroupCommit
 
 __all__ = [
     "ApiResponse",
@@ -198,7 +199,7 @@ def _checked(
 def _control_answer(
     state: ServerState, request: web.Request, response: web.StreamResponse, started: float
 ) -> web.StreamResponse:
-    """Finish a control API answer: checked against its own document, logged, never journaled."""
+    """Finish a control API answer or a page: checked against the control document, logged, not journaled."""
     route_name = request.match_info.route.name or ""
     control = state.control_validators
     checker = control.operations.get(route_name) if control is not None else None
@@ -223,6 +224,7 @@ def make_middleware(state: ServerState) -> Middleware:
     """Return the outermost middleware: error mapping, strict response checks and the journal."""
     validators = state.validators.operations
     journal = state.journal
+    commits = GroupCommit(state) if state.database is not None else None
 
     @web.middleware
     async def infrai_mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -254,11 +256,12 @@ def make_middleware(state: ServerState) -> Middleware:
                 Violation(request.match_info.route.name or "", request.method, request.path, 500, (problem,))
             )
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
+        # Whatever the answer (a refused call may have purged expired events first); a failed write is a 500.
+        if commits is not None and (failure := await commits.settle()) is not None:
+            response = _from_domain(failure)
         route_name = request.match_info.route.name
-        if route_name is not None and route_name.startswith("ui_"):
-            # The journal reports API calls only, not the pages (ui/).
-            return _closing_if_body_broke(request, response)
-        if route_name is not None and route_name.startswith("admin_"):
+        if route_name is not None and route_name.startswith(("admin_", "ui_")):
+            # The journal reports API calls only, not the control API nor the pages (ui/).
             return _control_answer(state, request, response, started)
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
