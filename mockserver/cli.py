@@ -6,20 +6,25 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from .contract.control_spec import default_control_path
 from .control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE
 from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH
 from .http.app import DEFAULT_MAX_BODY
 from .http.protocol import DEFAULT_HEADER_TIMEOUT
 from .server import DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_HEADERS, MockServer
+from .store import InvalidInput
 from .store.store import DEFAULT_MAX_TENANTS
 
 __all__ = ["exposure_warning", "is_loopback", "main", "parser"]
 
+DOCS_URL = "https://github.com/infrai/infrai-errors-mock#readme"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -28,7 +33,11 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="infrai-mock",
         description="Serve a stateful mock of the Infrai errors API (/v1/errors/*), driven by its spec.",
-        epilog="Each Bearer token is its own tenant. The admin API is under /__admin/ (docs/admin-api.md).",
+        epilog=(
+            "Each Bearer token is its own tenant. The control API is under /__admin/ (tenant-scoped under "
+            "/__admin/tenant/, with the tenant's own key); its OpenAPI document is served with the package "
+            f"as {default_control_path()}. Documentation: {DOCS_URL}"
+        ),
     )
     cli.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     cli.add_argument(
@@ -70,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
     )
-    limits = cli.add_argument_group("limits (docs/reliability.md)")
+    limits = cli.add_argument_group("limits (see the reliability guide in the documentation)")
     for flag, kind, default, unit, what in (
         ("--max-key-length", int, DEFAULT_MAX_KEY_LENGTH, "CHARS", "longest API key; longer ones get 401"),
         ("--max-tenants", int, DEFAULT_MAX_TENANTS, "N", "API keys holding state; past it, 429"),
@@ -95,6 +104,19 @@ def parser() -> argparse.ArgumentParser:
         "--no-admin",
         action="store_true",
         help="turn the server-wide /__admin/ API off (404); tenant-scoped endpoints stay",
+    )
+    cli.add_argument(
+        "--access-log",
+        action="store_true",
+        help="print one line per request: method, path, status, operation, duration, masked key, error field",
+    )
+    cli.add_argument(
+        "--load",
+        action="append",
+        dest="load",
+        metavar="FILE",
+        type=Path,
+        help="start with the tenant in this state document (JSON; the key is its api_key; repeatable)",
     )
     cli.add_argument(
         "--log-level",
@@ -161,6 +183,21 @@ async def _serve(server: MockServer) -> None:
         await stop.wait()
 
 
+def _print_line(line: str) -> None:
+    print(line, flush=True)
+
+
+def _load(server: MockServer, path: Path) -> None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from None
+    try:
+        server.load_tenant(document)
+    except InvalidInput as exc:
+        raise ValueError(f"{path}: {exc.message}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; return the exit status (0 after Ctrl-C or SIGTERM)."""
     args = parser().parse_args(argv)
@@ -189,10 +226,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_header_size=args.max_header_size,
             header_timeout=args.header_timeout,
             keepalive_timeout=args.keepalive_timeout,
+            access_log=_print_line if args.access_log else None,
             database=args.database,
             host=args.host,
             port=args.port,
         )
+        for path in args.load or ():
+            _load(server, path)
     except (OSError, ValueError, RuntimeError) as exc:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
     try:

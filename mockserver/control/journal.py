@@ -38,6 +38,8 @@ class JournalEntry:
     duration_ms: float
     time: float  # Unix time when the request arrived
     size: int = 0  # bytes the entry accounts for against the journal's byte bound
+    # The injected faults that hit this request (delays first, then a status or connection fault).
+    faults: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
@@ -52,6 +54,7 @@ class JournalEntry:
             "response_body": self.response_body,
             "duration_ms": self.duration_ms,
             "time": self.time,
+            "faults": list(self.faults),
         }
 
 
@@ -130,6 +133,14 @@ class Journal:
         """Forget every entry."""
         self._entries.clear()
         self.bytes = 0
+
+    def forget(self, *, tenant: str) -> None:
+        """Forget the entries of one API key (a tenant's reset), keeping everyone else's."""
+        masked = tenant if is_masked(tenant) else mask_key(tenant)  # entries hold masked keys
+        kept = [entry for entry in list(self._entries) if entry.tenant != masked]
+        self._entries.clear()
+        self._entries.extend(kept)
+        self.bytes = sum(entry.size + _ENTRY_OVERHEAD for entry in kept)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from ..contract.control_spec import load_control_spec
 from ..contract.spec import Spec, load_spec
 from ..contract.validation import Validators
 from ..control.faults import FaultSet
@@ -25,6 +26,7 @@ from ..control.state import (
 from ..persist import Database
 from ..store import IdFactory, Store
 from ..store.store import DEFAULT_MAX_TENANTS
+from .access_log import AccessLog, make_access_log
 from .app_keys import STATE
 from .control_views import add_admin_routes
 from .errors import make_middleware
@@ -67,6 +69,7 @@ def create_app(
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     admin_token: str | None = None,
     admin: bool = True,
+    access_log: bool | AccessLog | None = None,
     database: str | os.PathLike[str] | None = None,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
@@ -88,6 +91,7 @@ def create_app(
         body_timeout: Seconds a request body may take to arrive; then 408 and the connection closes.
         admin_token: When set, every server-wide `/__admin/` call needs it in `X-Admin-Token`.
         admin: False removes the server-wide `/__admin/` API (its routes answer 404).
+        access_log: True logs one line per request (logger `mockserver.access`); a callable gets each line.
         database: A SQLite file that keeps all state (created if missing, restored if present);
             every change is committed before its answer is sent. None keeps state in memory only.
 
@@ -138,6 +142,8 @@ def create_app(
         max_key_length=max_key_length,
         admin_token=admin_token,
         admin_enabled=admin,
+        control_validators=_validators_for(load_control_spec()),
+        access_log=make_access_log(access_log),
         database=durable,
     )
     return build_app(state, middlewares)

@@ -52,7 +52,7 @@ REFERENCE_RETURN_TYPES = {
     "Retention",
     "ErrorResponse",
 }
-ERRORS_EVERY_OPERATION = {"400", "401", "402", "429", "500"}
+ERRORS_EVERY_OPERATION = {"400", "401", "402", "429", "500", "502", "503", "504"}
 
 
 def resolve(node: Any) -> Any:
