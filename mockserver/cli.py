@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -86,24 +85,6 @@ def _port(text: str) -> int:
     return port
 
 
-def _tame_collector() -> None:
-    """Keep full collections from rescanning the stored data (CLI only: the process is ours).
-
-    Stored events, groups and indexes live until retention or a reset drops them and hold no
-    reference cycles, so refcounting frees them; the cyclic collector only has to look at what
-    requests allocate. After each full collection the survivors are frozen (moved out of the
-    collector's reach), and the young generation is collected less often.
-    """
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-    def freeze_survivors(phase: str, info: dict[str, int]) -> None:
-        if phase == "stop" and info.get("generation") == 2:
-            gc.freeze()
-
-    gc.callbacks.append(freeze_survivors)
-
-
 async def _serve(server: MockServer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -132,7 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except (OSError, ValueError, RuntimeError) as exc:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
-    _tame_collector()
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(server))
