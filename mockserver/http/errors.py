@@ -22,6 +22,7 @@ from ..control.journal import JournalEntry, Violation
 from ..control.state import ServerState
 from ..store import DomainError, EncodedDocument
 from .app_keys import REQUEST_BODY, TENANT
+from .commits import GroupCommit
 
 __all__ = [
     "ApiResponse",
@@ -170,6 +171,7 @@ def make_middleware(state: ServerState) -> Middleware:
     """Return the outermost middleware: error mapping, strict response checks and the journal."""
     validators = state.validators.operations
     journal = state.journal
+    commits = GroupCommit(state) if state.database is not None else None
 
     @web.middleware
     async def infrai_mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -201,6 +203,9 @@ def make_middleware(state: ServerState) -> Middleware:
                 Violation(request.match_info.route.name or "", request.method, request.path, 500, (problem,))
             )
             response = error_response(500, f"internal error: {type(exc).__name__}: {exc}")
+        # Whatever the answer (a refused call may have purged expired events first); a failed write is a 500.
+        if commits is not None and (failure := await commits.settle()) is not None:
+            response = _from_domain(failure)
         route_name = request.match_info.route.name
         if route_name is not None and route_name.startswith(("admin_", "ui_")):
             # The journal reports API calls only, not the control API nor the pages (ui/).

@@ -84,6 +84,17 @@ class Database:
         self._store = store
         return loaded.event_count
 
+    @property
+    def dirty(self) -> bool:
+        """True while the store holds changes (or a manual clock's move) not yet committed."""
+        writer, store = self._writer, self._store
+        if writer is None or store is None:
+            return False
+        if writer.dirty:
+            return True
+        clock = store.clock
+        return isinstance(clock, ManualClock) and iso_ms(clock.now()) != self._clock_written
+
     def commit(self) -> None:
         """Write everything the store reported since the last commit, in one transaction."""
         writer = self._writer

@@ -64,6 +64,25 @@ class EventIndex:
                 postings = gram_lists[gram] = array("I")
             postings.append(event.seq)
 
+    def extend(self, events: list[Event]) -> None:
+        """File many events at once (a restore), in ascending sequence, all above the highest so far."""
+        stored, by_id, order, times, fields = self.events, self.by_id, self._order, self._times, self._fields
+        for event in events:
+            seq = event.seq
+            stored[seq] = event
+            by_id[event.id] = event
+            order.append(seq)
+            times.append(event.ts)
+            for name, value in (("error_group_id", event.group_id), *event.index_keys()):
+                values = fields.get(name)
+                if values is None:
+                    values = fields[name] = {}
+                postings = values.get(value)
+                if postings is None:
+                    values[value] = [seq]
+                else:
+                    postings.append(seq)
+
     def _postings(self, name: str, value: str) -> list[int]:
         return self._fields.setdefault(name, {}).setdefault(value, [])
 

@@ -103,29 +103,30 @@ class Event:
 
     @classmethod
     def restored(cls, seq: int, doc: dict[str, Any], encoded: str) -> Event:
-        """Rebuild a stored event from its wire document (and that document's own JSON text)."""
+        """Rebuild a stored event from its freshly decoded wire document and that document's JSON text.
+
+        The document becomes the event's own (not copied): callers pass one that nothing else holds.
+        """
         exception = doc["exception"]
         tags: dict[str, str] = doc["tags"]
-        searchable = [
-            doc["message"],
-            None if exception is None else exception["type"],
-            None if exception is None else exception["message"],
-            doc["code"],
-            *tags.values(),
-        ]
+        message, code = doc["message"], doc["code"]
+        if exception is None:
+            searchable = [message, code, *tags.values()] if tags else [message, code]
+        else:
+            searchable = [message, exception["type"], exception["message"], code, *tags.values()]
         return cls(
-            seq=seq,
-            id=doc["id"],
-            group_id=doc["error_group_id"],
-            ts=datetime.fromisoformat(doc["timestamp"]),
-            level=doc["level"],
-            environment=doc["environment"],
-            release=doc["release"],
-            user_id=doc["user_id"],
-            code=doc["code"],
-            tags=dict(tags),
-            haystack=tuple(text.casefold() for text in searchable if text),
-            doc=EncodedDocument(doc, encoded),
+            seq,
+            doc["id"],
+            doc["error_group_id"],
+            _from_iso(doc["timestamp"]),
+            doc["level"],
+            doc["environment"],
+            doc["release"],
+            doc["user_id"],
+            code,
+            tags,
+            tuple([text.casefold() for text in searchable if text]),
+            EncodedDocument(doc, encoded),
         )
 
     def value_of(self, name: str) -> str | None:
@@ -189,6 +190,20 @@ class Group:
         """Count a newly captured event (always the newest)."""
         self.events.append(event)
         self._tally(event, 1)
+
+    def extend(self, events: list[Event]) -> None:
+        """Count many events at once (a restore), each newer than every stored one, oldest first."""
+        self.events.extend(events)
+        self.hourly.update([hour_start(event.ts) for event in events])
+        self.users.update([event.user_id for event in events if event.user_id is not None])
+        self.environments.update([event.environment for event in events if event.environment is not None])
+        self.releases.update([event.release for event in events if event.release is not None])
+        for event in events:
+            for key, value in event.tags.items():
+                counter = self.tags.get(key)
+                if counter is None:
+                    counter = self.tags[key] = Counter()
+                counter[value] += 1
 
     def pop_oldest(self) -> Event:
         """Remove and return the oldest stored event, un-counting it."""
@@ -278,6 +293,9 @@ class Group:
 def _hour_iso(hour: int) -> str:
     """Format a Unix hour number once; every group detail asks for the same 24 hours."""
     return iso_ms(datetime.fromtimestamp(hour * 3600, UTC))
+
+
+_from_iso = datetime.fromisoformat
 
 
 def _seq_of(event: Event) -> int:

@@ -61,20 +61,21 @@ class Tenant:
             groups[row.id] = Group(
                 row.id, row.fingerprint, row.title, row.exception_type, row.status, row.substatus
             )
-        index = tenant._index
-        last_seq = 0
-        for seq, doc, encoded in record.events:
-            event = Event.restored(seq, doc, encoded)
-            groups[event.group_id].add(event)
-            index.add(event)
-            last_seq = seq
+        restored = Event.restored
+        events = [restored(seq, doc, encoded) for seq, doc, encoded in record.events]
+        tenant._index.extend(events)
+        by_group: dict[str, list[Event]] = {}
+        for event in events:
+            by_group.setdefault(event.group_id, []).append(event)
+        for group_id, members in by_group.items():
+            groups[group_id].extend(members)
         for group in list(groups.values()):
             if group.count == 0:  # cannot be stored, but would break every group answer
                 del groups[group.id]
                 continue
             tenant._by_fingerprint[group.fingerprint] = group
-            index.file_group(group.id, group.status)
-        tenant._seq = max(record.seq, last_seq)
+            tenant._index.file_group(group.id, group.status)
+        tenant._seq = max(record.seq, events[-1].seq if events else 0)
         tenant._idempotent = dict(record.idempotency)
         tenant._retention = record.retention
         tenant._snapshots.restore(record.snapshots, record.snapshot_serial)

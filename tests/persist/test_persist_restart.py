@@ -130,3 +130,28 @@ def test_a_stopped_server_releases_its_file_and_a_restart_on_it_continues(tmp_pa
 def test_a_ready_store_and_a_database_are_refused_together(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="either a store or a database"):
         MockServer(store=Store(), database=tmp_path / "mock.db")
+
+
+def test_a_failed_write_answers_500_and_its_changes_are_written_with_the_next_commit(tmp_path: Path) -> None:
+    path = tmp_path / "mock.db"
+    with _server(path) as mock:
+        api = Api(mock.url, KEY)
+        database = mock.state.database
+        assert database is not None
+        connection = database._connection  # the file itself refuses the next write, like a full disk
+        assert connection is not None
+        connection.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+        failed = api.call("POST", "/v1/errors/capture", {"message": "first"})
+        assert failed.status_code == 500
+        assert failed.json()["error"]["code"] == "INTERNAL"
+        assert "the database could not be written" in failed.json()["error"]["message"]
+        connection.execute("DROP TRIGGER refuse")
+        api.capture({"message": "second"})
+        api.session.close()
+    with _server(path) as mock:
+        api = Api(mock.url, KEY)
+        messages = sorted(event["message"] for event in api.ok("POST", "/v1/errors/export", {})["events"])
+        assert messages == ["first", "second"]
+        api.session.close()
