@@ -237,9 +237,10 @@ class Group:
 
     def as_json(self) -> dict[str, Any]:
         """Return the ErrorGroup wire document (shared until the group changes: do not mutate it)."""
-        # Status, substatus and the stored events (appended at the end, popped at the head) are
-        # everything the document depends on; title, fingerprint and type never change.
-        key = (self.status, self.substatus, len(self.events), self.head)
+        # Status, substatus and the stored events are everything the document depends on (title,
+        # fingerprint and type never change). Events are appended at the end and removed only at
+        # the head, so the oldest and newest sequence numbers identify the stored set exactly.
+        key = (self.status, self.substatus, self.oldest.seq, self.latest.seq)
         if self._doc is None or self._doc_key != key:
             self._doc, self._doc_key = self._build_doc(), key
         return self._doc
