@@ -57,6 +57,9 @@ class EventIndex:
         self._postings("error_group_id", event.group_id).append(event.seq)
         for name, value in event.index_keys():
             self._postings(name, value).append(event.seq)
+        self._file_grams(event)
+
+    def _file_grams(self, event: Event) -> None:
         gram_lists = self._grams
         for gram in set().union(*map(grams, event.haystack)):
             postings = gram_lists.get(gram)
@@ -82,6 +85,7 @@ class EventIndex:
                     values[value] = [seq]
                 else:
                     postings.append(seq)
+            self._file_grams(event)
 
     def _postings(self, name: str, value: str) -> list[int]:
         return self._fields.setdefault(name, {}).setdefault(value, [])
