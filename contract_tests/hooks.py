@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+import schemathesis
 from schemathesis.specs.openapi import stateful
 
 CURSOR_OPERATIONS = frozenset({"errors_list", "errors_search", "errors_events", "errors_groups"})
@@ -59,3 +60,30 @@ def allow_capture_roots() -> None:
 
     is_likely_root_transition._infrai_patched = True  # type: ignore[attr-defined]
     stateful.is_likely_root_transition = is_likely_root_transition
+
+
+def json_strings_as_content(raw_schema: dict[str, Any]) -> None:
+    """Give schemathesis the filter parameter as `content: application/json` again.
+
+    The spec declares `filter` as `type: string` + `contentMediaType: application/json` + `contentSchema`
+    so client generators keep it (they drop a `content:` parameter). schemathesis 4.32 generates arbitrary
+    JSON for such a string, ignoring `contentSchema`, so positive cases would send filters the server must
+    refuse and negative cases would mutate nothing of the DSL. Rewritten back, schemathesis generates and
+    negates ErrorFilter documents exactly as before the change; the server reads both forms the same way.
+    """
+    parameters = raw_schema.get("components", {}).get("parameters", {})
+    for parameter in parameters.values():
+        schema = parameter.get("schema")
+        if (
+            isinstance(schema, dict)
+            and schema.get("contentMediaType") == "application/json"
+            and "contentSchema" in schema
+        ):
+            parameter.pop("schema")
+            parameter["content"] = {"application/json": {"schema": schema["contentSchema"]}}
+            parameter.pop("examples", None)  # string examples; the content form wants decoded ones
+
+
+@schemathesis.hook
+def before_load_schema(context: Any, raw_schema: dict[str, Any]) -> None:
+    json_strings_as_content(raw_schema)

@@ -27,6 +27,7 @@ if _typing.TYPE_CHECKING:
         SystemClock,
         Tenant,
     )
+    from .tenant_handle import MockTenant, MockTenantError
 
 _HOMES = {
     "Clock": "store",
@@ -37,6 +38,8 @@ _HOMES = {
     "JournalEntry": "control.journal",
     "ManualClock": "store",
     "MockServer": "server",
+    "MockTenant": "tenant_handle",
+    "MockTenantError": "tenant_handle",
     "NotFound": "store",
     "Page": "store",
     "Store": "store",
@@ -55,6 +58,8 @@ __all__ = [
     "JournalEntry",
     "ManualClock",
     "MockServer",
+    "MockTenant",
+    "MockTenantError",
     "NotFound",
     "Page",
     "Store",

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 
+from .contract.control_spec import default_control_path
 from .http.app import DEFAULT_MAX_BODY
 from .server import MockServer
+from .store import InvalidInput
 
 __all__ = ["main", "parser"]
 
+DOCS_URL = "https://github.com/infrai/infrai-errors-mock#readme"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -22,7 +27,11 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="infrai-mock",
         description="Serve a stateful mock of the Infrai errors API (/v1/errors/*), driven by its spec.",
-        epilog="Each Bearer token is its own tenant. The admin API is under /__admin/ (docs/admin-api.md).",
+        epilog=(
+            "Each Bearer token is its own tenant. The control API is under /__admin/ (tenant-scoped under "
+            "/__admin/tenant/, with the tenant's own key); its OpenAPI document is served with the package "
+            f"as {default_control_path()}. Documentation: {DOCS_URL}"
+        ),
     )
     cli.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     cli.add_argument(
@@ -65,6 +74,19 @@ def parser() -> argparse.ArgumentParser:
         help="freeze time at 2026-01-01T00:00:00Z; move it with POST /__admin/clock",
     )
     cli.add_argument(
+        "--access-log",
+        action="store_true",
+        help="print one line per request: method, path, status, operation, duration, masked key, error field",
+    )
+    cli.add_argument(
+        "--load",
+        action="append",
+        dest="load",
+        metavar="FILE",
+        type=Path,
+        help="start with the tenant in this state document (JSON; the key is its api_key; repeatable)",
+    )
+    cli.add_argument(
         "--log-level",
         type=str.upper,
         choices=_LOG_LEVELS,
@@ -95,6 +117,21 @@ async def _serve(server: MockServer) -> None:
         await stop.wait()
 
 
+def _print_line(line: str) -> None:
+    print(line, flush=True)
+
+
+def _load(server: MockServer, path: Path) -> None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from None
+    try:
+        server.load_tenant(document)
+    except InvalidInput as exc:
+        raise ValueError(f"{path}: {exc.message}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server; return the exit status (0 after Ctrl-C or SIGTERM)."""
     args = parser().parse_args(argv)
@@ -107,10 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             api_keys=args.api_keys,
             strict=args.strict,
             max_body=args.max_body,
+            access_log=_print_line if args.access_log else None,
             database=args.database,
             host=args.host,
             port=args.port,
         )
+        for path in args.load or ():
+            _load(server, path)
     except (OSError, ValueError, RuntimeError) as exc:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
     try:

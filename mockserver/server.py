@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import os
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -23,8 +24,10 @@ from aiohttp.typedefs import Middleware
 from .control.faults import FaultSet
 from .control.journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
 from .control.state import ClockOption, ServerState
+from .http.access_log import AccessLog
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .store import Clock, Store
+from .tenant_handle import MockTenant
 from .ui import add_ui_routes
 
 __all__ = ["MockServer"]
@@ -76,6 +79,7 @@ class MockServer:
         middlewares: Sequence[Middleware] = (),
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         database: str | os.PathLike[str] | None = None,
+        access_log: bool | AccessLog | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -92,6 +96,7 @@ class MockServer:
                 middlewares=middlewares,
                 journal_size=journal_size,
                 database=database,
+                access_log=access_log,
             )
         )
         self.state: ServerState = state_of(self.app)
@@ -170,6 +175,16 @@ class MockServer:
     def set_clock(self, when: datetime) -> datetime:
         """Move the manual clock to `when` (never backwards)."""
         return self.state.set_clock(when)
+
+    def tenant(self, api_key: str | None = None) -> MockTenant:
+        """Return a `MockTenant` handle on `api_key` (default: a fresh key) of this running server."""
+        key = api_key if api_key is not None else f"ifr_test_{uuid.uuid4().hex}"
+        return MockTenant(self.url, key, self)
+
+    def load_tenant(self, document: Any, api_key: str | None = None) -> None:
+        """Replace a tenant with a state document (key: `api_key`, else the document's), all or nothing."""
+        with self.lock:
+            self.store.load_tenant(document, api_key=api_key)
 
     def check(self) -> None:
         """Raise AssertionError listing the recorded spec violations, if any."""

@@ -168,7 +168,12 @@ class SchemaCompiler:
                 return self._refs[ref](value)
 
             self._refs[ref] = trampoline
-            compiled = self.compile(self._resolve(ref[1:]))
+            try:
+                compiled = self.compile(self._resolve(ref[1:]))
+            except Uncompilable:
+                # Not left behind: a later schema that refers here would loop on the trampoline.
+                del self._refs[ref]
+                raise
             if ref in self._shared:
                 compiled = _remember_valid(compiled, self._shared[ref])
             self._refs[ref] = compiled

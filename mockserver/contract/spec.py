@@ -40,7 +40,7 @@ class Parameter:
     location: str  # "query" | "path" | "header"
     required: bool
     schema_pointer: str  # JSON pointer of the parameter's schema inside the document
-    json_content: bool  # `content: application/json`: the raw value is a JSON document
+    json_content: bool  # `content: application/json` or a `contentSchema` string: the raw value is JSON
     type: str | None  # the schema's top-level `type` after following `$ref`s, for coercion
     default: Any
 
@@ -193,6 +193,15 @@ def _parameter(document: Mapping[str, Any], item: Mapping[str, Any], pointer: st
         schema_pointer = f"{pointer}/content/{_escape(media)}/schema"
         schema = raw["content"][media].get("schema", {})
         json_content = media == "application/json"
+    elif (
+        raw.get("schema", {}).get("contentMediaType") == "application/json"
+        and "contentSchema" in raw["schema"]
+    ):
+        # A JSON string described for generators (`type: string` + `contentSchema`): the raw value is
+        # decoded and validated against the content schema, exactly as with `content: application/json`.
+        schema_pointer = f"{pointer}/schema/contentSchema"
+        schema = raw["schema"]["contentSchema"]
+        json_content = True
     else:
         schema_pointer = f"{pointer}/schema"
         schema = raw.get("schema", {})
@@ -208,6 +217,10 @@ def _parameter(document: Mapping[str, Any], item: Mapping[str, Any], pointer: st
         type=type_ if isinstance(type_, str) else None,
         default=target.get("default"),
     )
+
+
+def _is_json_string(schema: Mapping[str, Any]) -> bool:
+    return schema.get("contentMediaType") == "application/json" and "contentSchema" in schema
 
 
 def _deref(

@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError, best_match, relevance
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ..store import InvalidInput
+from .alternatives import BoundedValidator, closed_name_error, extra_properties, named_alternative
 from .ecma import translate_document
 from .fastcheck import Check, SchemaCompiler, Uncompilable
 from .spec import Operation, Parameter, Spec
@@ -148,7 +150,7 @@ def _shorten(text: str) -> str:
 class SchemaValidator:
     """One schema of the document: a fast yes/no check, and jsonschema to name what is wrong."""
 
-    def __init__(self, full: Draft202012Validator, fast: Check | None) -> None:
+    def __init__(self, full: Validator, fast: Check | None) -> None:
         self.full = full
         self.fast = fast
 
@@ -158,7 +160,12 @@ class SchemaValidator:
             return None
         # Ranking sees only the first errors: a body with 200,000 bad list items would otherwise
         # hold the event loop while jsonschema lists every one of them.
-        errors = itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK)
+        errors = list(itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK))
+        top = max(errors, key=relevance, default=None)
+        if top is not None and top.validator in ("oneOf", "anyOf") and top.context:
+            # Alternatives (the capture body's two models): `_invalid` picks the one the value meant
+            # (alternatives.py) rather than best_match's deepest error across all of them.
+            return top
         error: ValidationError | None = best_match(errors)
         return error
 
@@ -189,7 +196,7 @@ class Validators:
         validator = self._compiled.get(pointer)
         if validator is None:
             schema = {"$ref": f"{SPEC_URI}#{pointer}"}
-            full = Draft202012Validator(schema, registry=self._registry, format_checker=FORMATS)
+            full = BoundedValidator(schema, registry=self._registry, format_checker=FORMATS)
             try:
                 fast: Check | None = self._fast.compile_pointer(pointer)
             except Uncompilable:
@@ -293,6 +300,18 @@ def _coerce(param: Parameter, raw: str) -> Any:
     return raw
 
 
+def _from_alternatives(prefix: str, field: str, error: ValidationError) -> InvalidInput | None:
+    chosen = named_alternative(field, error)
+    if isinstance(chosen, ValidationError):
+        return _invalid(prefix, chosen)
+    if chosen is not None:
+        return chosen
+    descended = best_match([error])  # what first_error would have said without alternatives.py
+    if descended is not None and descended is not error:
+        return _invalid(prefix, descended)
+    return None
+
+
 def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
     field = prefix
     for part in error.absolute_path:
@@ -303,25 +322,13 @@ def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
         missing = [name for name in error.validator_value if name not in instance]
         if missing:
             return InvalidInput(f"{field}.{missing[0]}", rule, "is required")
-    if rule == "anyOf" and isinstance(instance, dict) and error.context:
-        # `anyOf: [{required: [a]}, {required: [b]}]`: say which properties would do.
-        alternatives = [sub.validator_value for sub in error.context if sub.validator == "required"]
-        if len(alternatives) == len(error.context):
-            names = [str(name) for alt in alternatives if isinstance(alt, list) for name in alt]
-            first = f"{field}.{names[0]}" if names else field
-            return InvalidInput(first, "required", f"at least one of {', '.join(names)} is required")
+    named = _from_alternatives(prefix, field, error) if rule in ("anyOf", "oneOf") else None
+    if named is None:
+        named = closed_name_error(field, error)
+    if named is not None:
+        return named
     if rule == "additionalProperties" and isinstance(instance, dict):
-        extras = _extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
+        extras = extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
         if extras:
             return InvalidInput(f"{field}.{extras[0]}", rule, "is not an allowed property")
     return InvalidInput(field, rule, _shorten(error.message))
-
-
-def _extra_properties(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:
-    known = schema.get("properties", {})
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
-    return [
-        str(name)
-        for name in instance
-        if name not in known and not any(pattern.search(str(name)) for pattern in patterns)
-    ]

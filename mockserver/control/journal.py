@@ -30,6 +30,8 @@ class JournalEntry:
     response_body: Any
     duration_ms: float
     time: float  # Unix time when the request arrived
+    # The injected faults that hit this request (delays first, then a status or connection fault).
+    faults: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict."""
@@ -44,6 +46,7 @@ class JournalEntry:
             "response_body": self.response_body,
             "duration_ms": self.duration_ms,
             "time": self.time,
+            "faults": list(self.faults),
         }
 
 
@@ -107,6 +110,12 @@ class Journal:
     def clear(self) -> None:
         """Forget every entry."""
         self._entries.clear()
+
+    def forget(self, *, tenant: str) -> None:
+        """Forget the entries of one API key (a tenant's reset), keeping everyone else's."""
+        kept = [entry for entry in list(self._entries) if entry.tenant != tenant]
+        self._entries.clear()
+        self._entries.extend(kept)
 
     def __len__(self) -> int:
         return len(self._entries)

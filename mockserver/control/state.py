@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,6 +43,10 @@ class ServerState:
     journal: Journal
     faults: FaultSet
     violations: list[Violation] = field(default_factory=list)
+    # The control API's own validators (`spec/control.yaml`), when the server serves it.
+    control_validators: Validators | None = None
+    # Called with one line per answered request (`--access-log`), or None.
+    access_log: Callable[[str], None] | None = None
     # The file every acknowledged change is committed to, or None for an in-memory mock.
     database: Database | None = None
     # Held around every store call, so test threads can touch the store while the loop serves.

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from ..contract.control_spec import load_control_spec
 from ..contract.spec import Spec, load_spec
 from ..contract.validation import Validators
 from ..control.faults import FaultSet
@@ -18,6 +19,7 @@ from ..control.journal import DEFAULT_JOURNAL_SIZE, Journal
 from ..control.state import ClockOption, ServerState, make_clock
 from ..persist import Database
 from ..store import IdFactory, Store
+from .access_log import AccessLog, make_access_log
 from .app_keys import STATE
 from .control_views import add_admin_routes
 from .errors import make_middleware
@@ -54,6 +56,7 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     middlewares: Sequence[Middleware] = (),
     journal_size: int = DEFAULT_JOURNAL_SIZE,
+    access_log: bool | AccessLog | None = None,
     database: str | os.PathLike[str] | None = None,
 ) -> web.Application:
     """Build the mock as an aiohttp application.
@@ -68,6 +71,7 @@ def create_app(
         max_body: Largest accepted request body in bytes; larger ones get 413.
         middlewares: Extra aiohttp middlewares, run inside the mock's own.
         journal_size: How many requests the journal keeps.
+        access_log: True logs one line per request (logger `mockserver.access`); a callable gets each line.
         database: A SQLite file that keeps all state (created if missing, restored if present);
             every change is committed before its answer is sent. None keeps state in memory only.
 
@@ -105,6 +109,8 @@ def create_app(
         max_body=max_body,
         journal=Journal(journal_size),
         faults=FaultSet({op_id: op.responses for op_id, op in spec.operations.items()}),
+        control_validators=_validators_for(load_control_spec()),
+        access_log=make_access_log(access_log),
         database=durable,
     )
     return build_app(state, middlewares)

@@ -18,10 +18,13 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from ..contract.validation import OperationValidator
 from ..control.journal import JournalEntry, Violation
 from ..control.state import ServerState
 from ..store import DomainError, EncodedDocument
-from .app_keys import REQUEST_BODY, TENANT
+from . import connection_faults
+from .access_log import access_line
+from .app_keys import BROKEN, FAULTS, REQUEST_BODY, TENANT
 from .commits import GroupCommit
 
 __all__ = [
@@ -167,6 +170,56 @@ def _closing_if_body_broke(request: web.Request, response: web.StreamResponse) -
     return response
 
 
+def _checked(
+    state: ServerState,
+    validator: OperationValidator,
+    request: web.Request,
+    response: web.StreamResponse,
+    payload: Any,
+) -> tuple[web.StreamResponse, Any]:
+    """Check an answer against its operation; record a violation (strict: answer 500 naming it)."""
+    problems = (
+        validator.check_response(response.status, payload, response.headers)
+        if payload is not _NO_PAYLOAD
+        else ["the response is not a JSON document"]
+    )
+    if not problems:
+        return response, payload
+    violation = Violation(
+        validator.op.operation_id, request.method, request.path, response.status, tuple(problems)
+    )
+    state.violations.append(violation)
+    if not state.strict:
+        log.warning("response broke the spec: %s", violation)
+        return response, payload
+    replaced = error_response(500, f"strict mode: response broke the spec: {violation}")
+    return replaced, replaced.payload
+
+
+def _control_answer(
+    state: ServerState, request: web.Request, response: web.StreamResponse, started: float
+) -> web.StreamResponse:
+    """Finish a control API answer or a page: checked against the control document, logged, not journaled."""
+    route_name = request.match_info.route.name or ""
+    control = state.control_validators
+    checker = control.operations.get(route_name) if control is not None else None
+    if checker is not None:
+        response, _ = _checked(state, checker, request, response, _payload_of(response))
+    if state.access_log is not None:
+        state.access_log(
+            access_line(
+                method=request.method,
+                path=request.path,
+                status=response.status,
+                operation_id=route_name,
+                duration_ms=(time.perf_counter() - started) * 1000.0,
+                tenant=request.get(TENANT),
+                payload=_payload_of(response),
+            )
+        )
+    return _closing_if_body_broke(request, response)
+
+
 def make_middleware(state: ServerState) -> Middleware:
     """Return the outermost middleware: error mapping, strict response checks and the journal."""
     validators = state.validators.operations
@@ -209,40 +262,47 @@ def make_middleware(state: ServerState) -> Middleware:
         route_name = request.match_info.route.name
         if route_name is not None and route_name.startswith(("admin_", "ui_")):
             # The journal reports API calls only, not the control API nor the pages (ui/).
-            return _closing_if_body_broke(request, response)
+            return _control_answer(state, request, response, started)
         validator = validators.get(route_name) if route_name is not None else None
         payload = _payload_of(response)
-        if validator is not None:
-            problems = (
-                validator.check_response(response.status, payload, response.headers)
-                if payload is not _NO_PAYLOAD
-                else ["the response is not a JSON document"]
-            )
-            if problems:
-                violation = Violation(
-                    validator.op.operation_id, request.method, request.path, response.status, tuple(problems)
-                )
-                state.violations.append(violation)
-                if state.strict:
-                    response = error_response(500, f"strict mode: response broke the spec: {violation}")
-                    payload = response.payload
-                else:
-                    log.warning("response broke the spec: %s", violation)
+        broken = request.get(BROKEN)
+        if validator is not None and broken is None:
+            response, payload = _checked(state, validator, request, response, payload)
         response = _closing_if_body_broke(request, response)
+        status = response.status
+        if broken == "truncate" and isinstance(response, web.Response):
+            response = await connection_faults.truncate(request, response)
+        elif broken is not None:
+            status = connection_faults.BROKEN_STATUS
+        duration_ms = (time.perf_counter() - started) * 1000.0
+        operation_id = route_name if validator is not None else None
         journal.append(
             JournalEntry(
                 method=request.method,
                 path=request.path,
                 query=dict(request.query) if request.query_string else {},
-                status=response.status,
-                operation_id=route_name if validator is not None else None,
+                status=status,
+                operation_id=operation_id,
                 tenant=request.get(TENANT),
                 request_body=request.get(REQUEST_BODY),
                 response_body=None if payload is _NO_PAYLOAD else payload,
-                duration_ms=(time.perf_counter() - started) * 1000.0,
+                duration_ms=duration_ms,
                 time=arrived,
+                faults=tuple(fault.as_json() for fault in request.get(FAULTS, ())),
             )
         )
+        if state.access_log is not None:
+            state.access_log(
+                access_line(
+                    method=request.method,
+                    path=request.path,
+                    status=status,
+                    operation_id=operation_id,
+                    duration_ms=duration_ms,
+                    tenant=request.get(TENANT),
+                    payload=payload,
+                )
+            )
         return response
 
     return infrai_mock_middleware

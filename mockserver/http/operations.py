@@ -20,7 +20,8 @@ from ..contract.spec import Operation
 from ..control.faults import ERROR_CODES, Fault
 from ..control.state import ServerState
 from ..store import KEEP, InvalidInput, Tenant
-from .app_keys import REQUEST_BODY, TENANT
+from . import connection_faults
+from .app_keys import BROKEN, FAULTS, REQUEST_BODY, TENANT
 from .body import read_body
 from .errors import ApiResponse, PayloadTooLarge, Unauthorized, error_response, json_response
 
@@ -149,7 +150,7 @@ def fault_response(fault: Fault) -> ApiResponse:
     """Answer the spec's ErrorResponse for an injected fault's status."""
     status = int(fault.status or 500)
     code, template = ERROR_CODES[status]
-    retry_after = fault.retry_after if fault.retry_after is not None else 1 if status == 429 else None
+    retry_after = fault.retry_after_header
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(status, template.format(retry_after=retry_after), headers=headers, code=code)
 
@@ -169,10 +170,19 @@ def make_endpoint(op: Operation, handler: Handler, state: ServerState) -> AioHan
         if state.faults:
             injection = state.faults.take(operation_id, token)
             if injection is not None:
+                chosen = injection.fault
+                request[FAULTS] = (*injection.delays, *((chosen,) if chosen is not None else ()))
                 if injection.delay_ms:
                     await asyncio.sleep(injection.delay_ms / 1000.0)
-                if injection.fault is not None:
-                    return fault_response(injection.fault)
+                if chosen is not None and chosen.connection is not None:
+                    request[BROKEN] = chosen.connection
+                    if chosen.connection == "reset":
+                        return connection_faults.reset(request)
+                    if chosen.connection == "hang":
+                        return await connection_faults.hang(request, chosen)
+                    # "truncate": the operation runs; the middleware cuts its answer short.
+                elif chosen is not None:
+                    return fault_response(chosen)
         params = validator.params(request.match_info, request.query, request.headers)
         body = None
         if takes_body:

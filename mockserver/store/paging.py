@@ -52,6 +52,11 @@ class Pager:
         # Identifies this incarnation of the tenant, so cursors minted before a reset read as expired.
         self._generation = generation
 
+    @property
+    def generation(self) -> int:
+        """The tenant incarnation this pager's cursors are bound to."""
+        return self._generation
+
     @staticmethod
     def scope(operation: str, described: dict[str, Any]) -> Scope:
         """Return the (operation, query digest) a cursor is bound to."""

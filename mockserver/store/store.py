@@ -11,11 +11,42 @@ from .clock import Clock, SystemClock
 from .cursors import CursorCodec
 from .errors import InvalidInput
 from .ids import IdFactory
-from .records import TenantRecord
+from .model import Event
+from .records import GroupRecord, TenantRecord
 from .shared import Shared
+from .state_document import TenantImage, read_document
 from .tenant import Tenant
 
 __all__ = ["Store"]
+
+
+def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
+    """Turn a checked state document into the durable record `Tenant.restore` rebuilds from."""
+    events: list[tuple[int, dict[str, Any], str]] = []
+    for item in image.events:
+        doc = Event.create(
+            seq=item.seq,
+            event_id=item.id,
+            group_id=item.group_id,
+            ts=item.ts,
+            data=item.data,
+            fingerprint=item.fingerprint,
+        ).doc
+        events.append((item.seq, dict(doc), doc.encoded))
+    return TenantRecord(
+        key=key,
+        generation=generation,
+        seq=events[-1][0] if events else 0,
+        retention=image.retention,
+        groups=[
+            GroupRecord(
+                group.id, group.fingerprint, group.title, group.exception_type, group.status, group.substatus
+            )
+            for group in image.groups
+        ],
+        events=events,
+        idempotency=dict(image.idempotency),
+    )
 
 
 class Store:
@@ -62,6 +93,62 @@ class Store:
             tenant = self._tenants[api_key] = Tenant(self.shared, api_key, self._serial)
             self.shared.changes.tenant_created(api_key, self._serial)
         return tenant
+
+    def has_tenant(self, api_key: str) -> bool:
+        """Tell whether `api_key` has state (without creating it)."""
+        return api_key in self._tenants
+
+    def reset_tenant(self, api_key: str) -> None:
+        """Drop one tenant's data, its own clock and its auto-exports; other tenants are untouched.
+
+        The key's next use starts an empty tenant on the server's clock; its old cursors read as expired.
+        """
+        if self._tenants.pop(api_key, None) is not None:
+            self.shared.changes.tenant_dropped(api_key)
+        # In place: callers may hold a reference to this list.
+        self.auto_exports[:] = [batch for batch in self.auto_exports if batch.get("tenant") != api_key]
+
+    def load_tenant(self, document: Any, *, api_key: str | None = None) -> Tenant:
+        """Replace one tenant with the state document `document`, all or nothing; return the new tenant.
+
+        The tenant's key is `api_key`, else the document's `api_key`. The whole document is checked
+        first (`state_document.read_document`): a bad one raises `InvalidInput` naming its first
+        problem and changes nothing. Events keep their own ids, timestamps and group ids (missing
+        ones are generated); groups, counters, indexes and idempotency keys are rebuilt exactly, so
+        `store.load_tenant(tenant.dump())` gives a tenant that answers every query as the original.
+        A document's `generation` (written by `dump(internal=True)`) is kept, so the cursors of a
+        restored tenant stay valid; without one the tenant is a new incarnation.
+        """
+        image = read_document(document, now=self.shared.clock.now, new_id=self.ids.new)
+        key = api_key if api_key is not None else image.api_key
+        if key is None:
+            raise InvalidInput("api_key", "required", "name the tenant's key in the document or the call")
+        if not isinstance(key, str) or not key:
+            raise InvalidInput("api_key", "type", "must be a non-empty string")
+        if image.generation is not None:
+            generation = image.generation
+            self._serial = max(self._serial, generation)
+        else:
+            self._serial += 1
+            generation = self._serial
+        tenant = Tenant.restore(self.shared, _record(image, key, generation))
+        tenant.keep_own_clock(image.clock)
+        self._tenants[key] = tenant
+        self._report_loaded(tenant, generation)
+        return tenant
+
+    def _report_loaded(self, tenant: Tenant, generation: int) -> None:
+        """Tell the observer (the database) that a tenant was replaced, as the changes it is made of."""
+        changes = self.shared.changes
+        changes.tenant_dropped(tenant.key)
+        changes.tenant_created(tenant.key, generation)
+        for group in tenant.groups_in_order():
+            changes.group_saved(tenant.key, group)
+        for event in tenant.events_oldest_first():
+            changes.event_added(tenant.key, event)
+        changes.retention_set(tenant.key, tenant.retention_settings)
+        for key, result in tenant.idempotency_results():
+            changes.idempotency_recorded(tenant.key, key, result)
 
     @property
     def serial(self) -> int:

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any, Literal
 
 from .capture import parse_capture
-from .clock import iso_ms, truncate_ms
+from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
 from .errors import InvalidInput, NotFound
 from .export import rows_to_csv
@@ -21,6 +21,7 @@ from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_
 from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
+from .state_document import STATE_VERSION
 
 __all__ = ["Tenant"]
 
@@ -45,6 +46,56 @@ class Tenant:
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
         self._snapshots = SnapshotCache()
+        self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
+
+    # -- the tenant's clock ------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this tenant reads: its own once frozen, else the server's."""
+        return self._clock if self._clock is not None else self._shared.clock
+
+    @property
+    def has_own_clock(self) -> bool:
+        """True once the tenant's time is its own (frozen, set or advanced), apart from the server's."""
+        return self._clock is not None
+
+    def now(self) -> datetime:
+        """Return the tenant's current time."""
+        return self._clock.now() if self._clock is not None else self._shared.clock.now()
+
+    def freeze_clock(self) -> datetime:
+        """Give the tenant its own clock, frozen at its current time (a no-op once it has one)."""
+        if self._clock is None:
+            self._clock = ManualClock(self._shared.clock.now())
+        return self._clock.now()
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move this tenant's own clock forwards (freezing it first) and purge at the new time.
+
+        Raises ValueError for a negative move and OverflowError past year 9999; other tenants
+        and the server's clock are untouched.
+        """
+        self.freeze_clock()
+        assert self._clock is not None
+        now = self._clock.advance(seconds)
+        self._purge()
+        return now
+
+    def keep_own_clock(self, when: datetime | None) -> None:
+        """Give the tenant its own clock frozen at `when`, or (None) make it follow the server's again.
+
+        For loaders (state documents, persistence); tests move a clock with `advance_clock` / `set_clock`.
+        """
+        self._clock = ManualClock(when) if when is not None else None
+
+    def set_clock(self, when: datetime) -> datetime:
+        """Move this tenant's own clock to `when` (never backwards; freezing it first) and purge."""
+        self.freeze_clock()
+        assert self._clock is not None
+        now = self._clock.set(when)
+        self._purge()
+        return now
 
     @classmethod
     def restore(cls, shared: Shared, record: TenantRecord) -> Tenant:
@@ -126,7 +177,7 @@ class Tenant:
             seq=self._seq,
             event_id=self._fresh_id("evt", self._index.by_id),
             group_id=group.id,
-            ts=truncate_ms(self._shared.clock.now()),
+            ts=truncate_ms(self.now()),
             data=data,
             fingerprint=fingerprint,
         )
@@ -168,7 +219,7 @@ class Tenant:
     def group_detail(self, group_id: str) -> dict[str, Any]:
         """Return one ErrorGroupDetail (group plus tags, environments, releases, hourly, latest event)."""
         self._purge()
-        return self._group(group_id).detail_json(self._shared.clock.now())
+        return self._group(group_id).detail_json(self.now())
 
     def _group(self, group_id: str) -> Group:
         group = self._groups.get(group_id) if isinstance(group_id, str) else None
@@ -356,7 +407,7 @@ class Tenant:
             "export_id": self._shared.ids.new("exp"),
             "format": format,
             "row_count": len(matched),
-            "created_at": iso_ms(self._shared.clock.now()),
+            "created_at": iso_ms(self.now()),
         }
         if format == "json":
             result["events"] = [event.doc for event in matched]
@@ -387,7 +438,7 @@ class Tenant:
         self._purge()
 
     def _purge(self) -> None:
-        now = self._shared.clock.now()
+        now = self.now()
         cutoff = self._retention.cutoff(now)
         expired: list[Event] = []
         for event in self._index.oldest_first():
@@ -417,3 +468,58 @@ class Tenant:
             "row_count": len(expired),
             "events": [event.doc for event in expired],
         }
+
+    # -- state documents ---------------------------------------------------------------------------
+
+    def groups_in_order(self) -> list[Group]:
+        """Return the stored groups in creation order (for loaders and observers; do not mutate them)."""
+        return list(self._groups.values())
+
+    def events_oldest_first(self) -> list[Event]:
+        """Return the stored events in capture order (for loaders and observers)."""
+        return list(self._index.oldest_first())
+
+    @property
+    def retention_settings(self) -> Retention:
+        """The retention settings, as the store keeps them."""
+        return self._retention
+
+    def idempotency_results(self) -> list[tuple[str, dict[str, Any]]]:
+        """Return the remembered idempotency keys with their first results, oldest first."""
+        return [(key, dict(result)) for key, result in self._idempotent.items()]
+
+    def dump(self, *, internal: bool = False) -> dict[str, Any]:
+        """Return this tenant as a state document (`spec/tenant-state.schema.json`), after purging.
+
+        `internal=True` adds what only persistence needs to restore cursors exactly: each
+        event's `seq` and the tenant's `generation`.
+        """
+        self._purge()
+        events: list[dict[str, Any]] = []
+        for event in self._index.oldest_first():
+            doc = dict(event.doc)
+            if internal:
+                doc["seq"] = event.seq
+            events.append(doc)
+        document: dict[str, Any] = {
+            "version": STATE_VERSION,
+            "api_key": self.key,
+            "clock": {"now": iso_ms(self._clock.now())} if self._clock is not None else None,
+            "retention": self._retention.as_json(),
+            "groups": [
+                {
+                    "id": group.id,
+                    "fingerprint": group.fingerprint,
+                    "title": group.title,
+                    "exception_type": group.exception_type,
+                    "status": group.status,
+                    "substatus": group.substatus,
+                }
+                for group in self._groups.values()
+            ],
+            "events": events,
+            "idempotency": [{"key": key, "result": dict(result)} for key, result in self._idempotent.items()],
+        }
+        if internal:
+            document["generation"] = self._pager.generation
+        return document

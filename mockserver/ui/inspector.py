@@ -30,6 +30,7 @@ from .snapshot import (
     journal_rows,
     sparkline_points,
     spec_enum,
+    store_session,
     tenant_rows,
 )
 
@@ -157,7 +158,7 @@ async def group(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     key = _tenant_key(request)
     group_id = request.match_info["group"]
-    with state.lock:
+    with store_session(state):
         tenant = state.store.tenant(key)
         try:
             detail = tenant.group_detail(group_id)
@@ -193,7 +194,7 @@ async def change_group(request: web.Request) -> web.StreamResponse:
     group_id = request.match_info["group"]
     action = request.match_info["action"]
     handle = tenant_handle(key)
-    with state.lock:
+    with store_session(state):
         tenant = state.store.tenant(key)
         try:
             if action == "delete":
@@ -209,6 +210,20 @@ async def change_group(request: web.Request) -> web.StreamResponse:
     return _see_other(f"{PREFIX}/tenants/{handle}/groups/{group_id}")
 
 
+async def find(request: web.Request) -> web.StreamResponse:
+    """Open a tenant by its full API key (posted, so the key stays out of URLs and history)."""
+    state = _state(request)
+    key = str((await request.post()).get("key", "")).strip()
+    if key and key in _keys(state):
+        return _see_other(f"{PREFIX}/tenants/{tenant_handle(key)}")
+    raise Missing("no tenant has that API key (it has sent nothing since the last reset)")
+
+
+def _keys(state: ServerState) -> list[str]:
+    with store_session(state):
+        return state.store.tenants()
+
+
 async def reset(request: web.Request) -> web.StreamResponse:
     """Drop every tenant's data, the journal, violations and faults (as `POST /__admin/reset`)."""
     _state(request).reset()
@@ -221,6 +236,7 @@ def add_inspector_routes(app: web.Application) -> None:
     router.add_get(PREFIX, _protected(tenants), name="ui_tenants", allow_head=False)
     router.add_post(f"{PREFIX}/login", login, name="ui_login")
     router.add_post(f"{PREFIX}/reset", _protected(reset), name="ui_reset")
+    router.add_post(f"{PREFIX}/find", _protected(find), name="ui_find")
     router.add_get(f"{PREFIX}/tenants/{{tenant}}", _protected(groups), name="ui_groups", allow_head=False)
     router.add_get(
         f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}", _protected(group), name="ui_group", allow_head=False

@@ -8,6 +8,7 @@ refused here with the same message), hourly counts from `Tenant.group_detail`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -28,6 +29,7 @@ __all__ = [
     "journal_rows",
     "sparkline_points",
     "spec_enum",
+    "store_session",
     "tenant_rows",
 ]
 
@@ -115,6 +117,19 @@ class GroupListing:
     truncated: bool = False
 
 
+@contextmanager
+def store_session(state: ServerState) -> Iterator[None]:
+    """Hold the state lock around store calls and commit to the database after them, as the API does.
+
+    Reads commit too: any store call may purge expired events first, and the file must not lag.
+    """
+    with state.lock:
+        try:
+            yield
+        finally:
+            state.commit()
+
+
 def spec_enum(state: ServerState, schema: str) -> list[str]:
     """Return the `enum` of a named schema in the spec (the choices a filter offers), or none."""
     schemas = state.spec.document.get("components", {}).get("schemas", {})
@@ -125,7 +140,7 @@ def spec_enum(state: ServerState, schema: str) -> list[str]:
 def tenant_rows(state: ServerState) -> list[TenantRow]:
     """List every tenant with state, masked, with its group and event counts."""
     rows = []
-    with state.lock:
+    with store_session(state):
         for key in state.store.tenants():
             groups = list(_all_groups(state.store.tenant(key), None))
             rows.append(
@@ -136,14 +151,14 @@ def tenant_rows(state: ServerState) -> list[TenantRow]:
 
 def find_tenant(state: ServerState, handle: str) -> str | None:
     """Return the API key behind a handle, if that tenant exists (the inspector never creates tenants)."""
-    with state.lock:
+    with store_session(state):
         return next((key for key in state.store.tenants() if tenant_handle(key) == handle), None)
 
 
 def group_rows(state: ServerState, key: str, filters: GroupFilters) -> GroupListing:
     """Return the tenant's groups, newest activity first, narrowed by `filters`."""
     listing = GroupListing()
-    with state.lock:
+    with store_session(state):
         tenant = state.store.tenant(key)
         try:
             wanted = _matching_group_ids(tenant, filters) if filters.narrows_events else None

@@ -52,7 +52,7 @@ REFERENCE_RETURN_TYPES = {
     "Retention",
     "ErrorResponse",
 }
-ERRORS_EVERY_OPERATION = {"400", "401", "402", "429", "500"}
+ERRORS_EVERY_OPERATION = {"400", "401", "402", "429", "500", "502", "503", "504"}
 
 
 def resolve(node: Any) -> Any:
@@ -260,6 +260,37 @@ class TestSchemas:
         assert not capture.is_valid({"code": "E1"})
         assert not capture.is_valid({"message": "x", "tags": {"a": 1}})
 
+    def test_capture_is_a_union_of_two_closed_models(self) -> None:
+        """CaptureRequest is `oneOf` two closed objects; with both fields a body is a CaptureWithMessage."""
+        schemas = SPEC["components"]["schemas"]
+        assert schemas["CaptureRequest"]["oneOf"] == [
+            {"$ref": "#/components/schemas/CaptureWithMessage"},
+            {"$ref": "#/components/schemas/CaptureWithException"},
+        ]
+        with_message, with_exception = schemas["CaptureWithMessage"], schemas["CaptureWithException"]
+        assert with_message["additionalProperties"] is False
+        assert with_exception["additionalProperties"] is False
+        assert with_message["required"] == ["message"]
+        assert with_exception["required"] == ["exception"]
+        assert set(with_message["properties"]) == set(with_exception["properties"]) | {"message"}
+        capture = validator_for({"$ref": "#/components/schemas/CaptureRequest"})
+        assert capture.is_valid({"message": "m", "exception": {"type": "T"}})  # message wins, as before
+
+    def test_generator_friendly_shapes(self) -> None:
+        """No patternProperties (key rules live in propertyNames); one named Substatus; typed details."""
+        assert not [p for p, node in walk(SPEC) if isinstance(node, dict) and "patternProperties" in node]
+        schemas = SPEC["components"]["schemas"]
+        assert schemas["ErrorFilter"]["additionalProperties"] == {"$ref": "#/components/schemas/StringOrList"}
+        assert schemas["Tags"]["additionalProperties"]["type"] == "string"
+        assert schemas["Substatus"]["enum"] == ["new", "ongoing", "regressed", "archived_forever"]
+        substatus = schemas["ErrorGroup"]["properties"]["substatus"]
+        assert substatus["oneOf"] == [{"$ref": "#/components/schemas/Substatus"}, {"type": "null"}]
+        details = schemas["ErrorDetails"]
+        assert {"field", "rule", "resource", "id"} <= set(details["properties"])
+        assert details["additionalProperties"] is True
+        assert {"name", "url"} <= set(SPEC["info"]["contact"])
+        assert SPEC["info"]["license"]["identifier"] == "MIT"
+
     def test_message_level_and_environment_are_the_reference_enums(self) -> None:
         """errors.message's enums are exactly the reference's."""
         schemas = SPEC["components"]["schemas"]
@@ -268,12 +299,17 @@ class TestSchemas:
         assert schemas["MessageRequest"]["required"] == ["text"]
 
     def test_filter_is_json_in_one_query_parameter(self) -> None:
-        """`filter` travels as URL-encoded JSON (`content: application/json`) on list and search."""
+        """`filter` travels as URL-encoded JSON on list and search: a string whose content schema is
+        ErrorFilter (generators handle a string; a `content:` parameter they drop), with the reason given."""
         parameter = SPEC["components"]["parameters"]["Filter"]
         assert parameter["in"] == "query"
-        assert parameter["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ErrorFilter"
+        assert "content" not in parameter
+        assert parameter["schema"] == {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/ErrorFilter"},
         }
+        assert "generators" in parameter["description"]
         flt = validator_for(SPEC["components"]["schemas"]["ErrorFilter"])
         assert flt.is_valid(
             {"level": "error", "tags.env": ["prod", "staging"], "since": "2026-01-01T00:00:00Z"}

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from http_support import SPEC_PATH
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockserver.contract.alternatives import MAX_ERRORS_PER_ALTERNATIVE
 from mockserver.contract.ecma import translate, translate_document
 from mockserver.contract.fastcheck import SchemaCompiler, Uncompilable
 from mockserver.contract.spec import default_spec_path, load_spec
@@ -117,10 +122,15 @@ class TestFirstError:
                     yield error
 
         monkeypatch.setattr(validator, "full", Counting())
-        error = validator.first_error({"message": "x", "fingerprint": [""] * 200_000})
+        body_value = {"message": "x", "fingerprint": [""] * 200_000}
+        error = validator.first_error(body_value)
         assert error is not None
-        assert list(error.absolute_path) == ["fingerprint"]
         assert drawn <= 100
+        # Inside the capture body's alternatives (oneOf) too, each alternative keeps only its first errors.
+        assert len(error.context or ()) <= 2 * MAX_ERRORS_PER_ALTERNATIVE
+        with pytest.raises(InvalidInput) as caught:
+            VALIDATORS["errors_capture"].body(json.dumps(body_value).encode(), "application/json")
+        assert caught.value.field == "body.fingerprint"
 
 
 class TestEcmaPatterns:
@@ -317,3 +327,130 @@ class TestFastCheckAgreesWithJsonschema:
         for validator in VALIDATORS._compiled.values():
             assert validator.fast is not None
             assert validator.fast(example) == validator.full.is_valid(example)
+
+
+class TestGeneratorFriendlyShapesNameErrorsAsBefore:
+    """The capture body's `oneOf` and the filter's `propertyNames` name the same field and rule as the
+    earlier `anyOf`-of-required and `additionalProperties: false` shapes did."""
+
+    @pytest.mark.parametrize(
+        ("body", "field", "rule"),
+        [
+            ({}, "body.message", "required"),
+            ({"level": "error"}, "body.message", "required"),
+            ({"mesage": "typo"}, "body.mesage", "additionalProperties"),
+            ({"mesage": "typo", "exception": {"type": "T"}}, "body.mesage", "additionalProperties"),
+            ({"message": 42}, "body.message", "type"),
+            ({"message": "m", "exception": {"message": "x"}}, "body.exception.type", "required"),
+            ({"exception": {"type": "T"}, "stack": 5}, "body.stack", "type"),
+            ({"exception": {"type": "T"}, "tags": {"bad name": "x"}}, "body.tags", "pattern"),
+            (42, "body", "type"),
+            ([], "body", "type"),
+        ],
+    )
+    def test_capture_errors_name_field_and_rule(self, body: Any, field: str, rule: str) -> None:
+        """A refused capture body names the field and rule of the alternative it was meant to be."""
+        with pytest.raises(InvalidInput) as caught:
+            VALIDATORS["errors_capture"].body(json.dumps(body).encode(), "application/json")
+        assert (caught.value.field, caught.value.rule) == (field, rule)
+
+    def test_a_body_with_message_and_exception_is_accepted(self) -> None:
+        """Both fields together are a CaptureWithMessage, accepted as before (message wins)."""
+        body = {"message": "m", "exception": {"type": "T", "message": "x"}, "level": "error"}
+        assert VALIDATORS["errors_capture"].body(json.dumps(body).encode(), "application/json") == body
+
+    @pytest.mark.parametrize(
+        ("raw", "field", "rule"),
+        [
+            ('{"colour": "red"}', "filter.colour", "additionalProperties"),
+            ('{"colour": 5}', "filter.colour", "additionalProperties"),
+            ('{"tags.b d": "x"}', "filter.tags.b d", "additionalProperties"),
+            ('{"tags.env": 5}', "filter.tags.env", "anyOf"),
+            ('{"level": []}', "filter.level", "minItems"),
+            ("[]", "filter", "type"),
+        ],
+    )
+    def test_filter_errors_name_field_and_rule(self, raw: str, field: str, rule: str) -> None:
+        """The filter, a JSON string whose content schema is ErrorFilter, is decoded and checked as before."""
+        with pytest.raises(InvalidInput) as caught:
+            VALIDATORS["errors_list"].params({}, {"filter": raw}, {})
+        assert (caught.value.field, caught.value.rule) == (field, rule)
+
+    def test_tag_filters_pass(self) -> None:
+        """`tags.<name>` keys, closed by propertyNames, are accepted."""
+        raw = '{"tags.env": ["prod"], "level": "error"}'
+        params = VALIDATORS["errors_list"].params({}, {"filter": raw}, {})
+        assert params["filter"] == {"tags.env": ["prod"], "level": "error"}
+
+
+LEGACY = yaml.safe_load(
+    (Path(__file__).parent / "data" / "pre_generator_shapes.yaml").read_text(encoding="utf-8")
+)
+# Values per capture field and per filter key: valid ones and each kind of mistake.
+CAPTURE_VALUES: dict[str, list[Any]] = {
+    "message": ["m", "", 5, None, "x" * 9000],
+    "exception": [{"type": "T"}, {"message": "x"}, {"type": "T", "extra": 1}, "s", {"type": ""},
+                  {"type": "T", "stacktrace": 3}],
+    "code": ["C", "", 1],
+    "stack": ["s", 2],
+    "tags": [{"a": "b"}, {"a": 1}, {"bad name": "x"}, []],
+    "level": ["error", "loud"],
+    "user_id": ["u", ""],
+    "environment": ["production", "prod"],
+    "fingerprint": [["a"], [], [""], "a"],
+    "extra": [1],
+    "mesage": ["x"],
+}  # fmt: skip
+FILTER_VALUES: dict[str, list[Any]] = {
+    "level": ["error", ["error"], [], "loud"],
+    "tags.env": ["p", ["p"], 5],
+    "tags.b d": ["x"],
+    "colour": [1, "x"],
+    "since": ["2026-01-01T00:00:00Z", "yesterday"],
+    "status": ["resolved", "x"],
+    "release": ["r", [""]],
+}
+
+
+def _documents(values: dict[str, list[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    keys = st.lists(st.sampled_from(sorted(values)), unique=True, max_size=5)
+    return keys.flatmap(
+        lambda chosen: st.fixed_dictionaries({key: st.sampled_from(values[key]) for key in chosen})
+    )
+
+
+def _verdict(check: Callable[[], Any]) -> tuple[str, str] | None:
+    try:
+        check()
+    except InvalidInput as exc:
+        return exc.field, exc.rule
+    return None
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> Validators:
+    """Validators of the spec with the capture body and the filter in their earlier shapes."""
+    document = copy.deepcopy(dict(SPEC.document))
+    document["components"]["parameters"].update(LEGACY["parameters"])
+    document["components"]["schemas"].update(LEGACY["schemas"])
+    path = tmp_path_factory.mktemp("legacy") / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return Validators(load_spec(path))
+
+
+class TestSameRequestsAsTheEarlierShapes:
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(body=st.one_of(_documents(CAPTURE_VALUES), st.sampled_from([42, [], "m", None])))
+    def test_capture_bodies(self, legacy: Validators, body: Any) -> None:
+        """Every body is accepted by both shapes or refused by both, naming the same field and rule."""
+        raw = json.dumps(body).encode()
+        before = _verdict(lambda: legacy["errors_capture"].body(raw, "application/json"))
+        assert _verdict(lambda: VALIDATORS["errors_capture"].body(raw, "application/json")) == before
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(value=st.one_of(_documents(FILTER_VALUES), st.sampled_from([[], 5, "x"])))
+    def test_filters(self, legacy: Validators, value: Any) -> None:
+        """Every filter is accepted by both shapes or refused by both, naming the same field and rule."""
+        query = {"filter": json.dumps(value)}
+        before = _verdict(lambda: legacy["errors_list"].params({}, query, {}))
+        assert _verdict(lambda: VALIDATORS["errors_list"].params({}, query, {})) == before

@@ -34,9 +34,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"browser tests skipped: {reason} (apt-get install chromium; pip install -e '.[test]')")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium with a fresh profile; requests that leave this machine are refused."""
+    """One headless Chromium with a fresh profile; requests that leave this machine are refused.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in this thread while it is
+    open, which later asyncio tests (pytest-aiohttp) must not find.
+    """
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM}")
     try:

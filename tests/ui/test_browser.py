@@ -86,4 +86,17 @@ def test_docs_list_all_sixteen_operations_offline(mock, page, browser_context):
     operations = page.locator(".opblock")
     page.wait_for_function("document.querySelectorAll('.opblock').length === 16")
     assert operations.count() == 16 == len(mock.state.spec.operations)
+    assert page.locator(".servers select option").first.get_attribute("value") == mock.url  # try it out here
     assert browser_context.refused[refused_before:] == []
+
+
+def test_try_it_out_on_the_docs_page_calls_this_mock(mock, page):
+    page.goto(mock.url + "/docs")
+    block = page.locator(".opblock", has=page.locator('[data-path="/v1/errors/retention/get"]'))
+    block.locator(".opblock-summary").click()
+    block.locator(".try-out__btn").click()
+    block.locator(".execute").click()
+    status = block.locator(".live-responses-table tbody .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip().startswith("401")
+    assert [(entry.operation_id, entry.status) for entry in mock.journal] == [("errors_retention_get", 401)]

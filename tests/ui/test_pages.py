@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from http_support import SPEC_PATH
+from http_support import SPEC_PATH, Api
 from markupsafe import escape
 from ui_support import PREFIX, group_path, protect, tenant_path
 
@@ -91,6 +91,14 @@ def test_tenants_are_listed_masked_and_the_raw_key_never_appears(mock, api):
         assert page.status_code == 200
         assert api.key not in page.text
         assert f"{api.key[:4]}…{api.key[-4:]}" in page.text
+
+
+def test_a_tenant_opens_by_its_full_key(mock, api):
+    api.capture()
+    found = post(mock, f"{PREFIX}/find", data={"key": api.key})
+    assert found.status_code == 303
+    assert found.headers["Location"] == tenant_path(api.key)
+    assert post(mock, f"{PREFIX}/find", data={"key": "not-a-tenant"}).status_code == 404
 
 
 def test_group_stream_shows_title_status_counts_users_and_a_sparkline(mock, api):
@@ -299,3 +307,16 @@ def test_without_the_admin_api_there_is_no_inspector():
         assert get(server, PREFIX).status_code == 404
         assert get(server, "/docs").status_code == 200
         assert PREFIX not in get(server, "/").text
+
+
+def test_changes_from_the_page_are_durable(tmp_path):
+    database = tmp_path / "mock.db"
+    key = "ifr_durable_key_1234"
+    with MockServer(database=database) as server:
+        api = Api(server.url, key)
+        kept_id, gone_id = (api.capture({"message": text})["error_group_id"] for text in ("a", "b"))
+        assert post(server, f"{group_path(key, kept_id)}/resolve").status_code == 303
+        assert post(server, f"{group_path(key, gone_id)}/delete").status_code == 303
+    with MockServer(database=database) as server:
+        groups = Api(server.url, key).ok("GET", "/v1/errors/groups")["items"]
+        assert [(group["id"], group["status"]) for group in groups] == [(kept_id, "resolved")]
