@@ -103,15 +103,17 @@ class SchemaCompiler:
         document: Mapping[str, Any],
         formats: Mapping[str, Check],
         *,
-        shared: Iterable[str] = (),
+        shared: Iterable[str] | Mapping[str, int] = (),
         shared_limit: int = 200_000,
     ) -> None:
-        """Compile against `document`; verdicts on `shared` `$ref`s (never mutated once built) are kept."""
+        """Compile against `document`; verdicts on `shared` `$ref`s (never mutated once built) are kept.
+
+        `shared` maps each such `$ref` to how many verdicts to keep (or lists them, all `shared_limit`).
+        """
         self._document = document
         self._formats = formats
         self._refs: dict[str, Check] = {}
-        self._shared = frozenset(shared)
-        self._shared_limit = shared_limit
+        self._shared = dict(shared) if isinstance(shared, Mapping) else dict.fromkeys(shared, shared_limit)
 
     def compile_pointer(self, pointer: str) -> Check:
         """Compile the schema at `pointer` (e.g. `/components/schemas/ErrorEvent`)."""
@@ -173,7 +175,7 @@ class SchemaCompiler:
                 del self._refs[ref]
                 raise
             if ref in self._shared:
-                compiled = _remember_valid(compiled, self._shared_limit)
+                compiled = _remember_valid(compiled, self._shared[ref])
             self._refs[ref] = compiled
         return compiled
 

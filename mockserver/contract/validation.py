@@ -51,6 +51,11 @@ _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 
+# Documents the store builds once and never mutates, with how many verdicts to keep: every stored
+# event (they are kept anyway), and a few thousand group documents (rebuilt whenever a group
+# changes, so remembered old ones would otherwise pile up).
+SHARED_VERDICTS: Final = {"#/components/schemas/ErrorEvent": 200_000, "#/components/schemas/ErrorGroup": 4096}
+
 # Our own `date-time` check, so the rule holds whether or not jsonschema's optional
 # rfc3339-validator happens to be installed.
 FORMATS: Final = FormatChecker(formats=())
@@ -202,9 +207,7 @@ class Validators:
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         # The store builds each event document once and shares it on every read (events are immutable),
         # so an event that passed once need not be checked again on every page that carries it.
-        self._fast = SchemaCompiler(
-            document, {"date-time": _is_valid_date_time}, shared=("#/components/schemas/ErrorEvent",)
-        )
+        self._fast = SchemaCompiler(document, {"date-time": _is_valid_date_time}, shared=SHARED_VERDICTS)
         self._compiled: dict[str, SchemaValidator] = {}
         self.operations: dict[str, OperationValidator] = {
             op_id: OperationValidator(op, self.compile) for op_id, op in spec.operations.items()

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CSV_COLUMNS", "events_to_csv", "safe_cell"]
+__all__ = ["CSV_COLUMNS", "csv_row", "events_to_csv", "rows_to_csv", "safe_cell"]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,6 +48,18 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def csv_row(event: dict[str, Any]) -> str:
+    """Return one ErrorEvent as a CSV line (CRLF-terminated, quoted as needed)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(_row(event))
+    return buffer.getvalue()
+
+
+def rows_to_csv(rows: Iterable[str]) -> str:
+    """Return the header row followed by already rendered `csv_row` lines."""
+    return _HEADER + "".join(rows)
+
+
 def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
     """Return a header row plus one row per ErrorEvent, CRLF-terminated, quoted as needed."""
     buffer = io.StringIO()
@@ -55,3 +67,6 @@ def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
     writer.writerow(CSV_COLUMNS)
     writer.writerows(_row(event) for event in events)
     return buffer.getvalue()
+
+
+_HEADER = events_to_csv(())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from .filters import Condition, SearchToken
@@ -13,6 +14,12 @@ from .model import Event
 __all__ = ["EventIndex"]
 
 _COMPACT_MIN_DEAD = 1024
+GRAM = 3  # free-text terms this long or longer are narrowed by the trigram index
+
+
+def grams(text: str) -> set[str]:
+    """Return the distinct GRAM-character substrings of `text`."""
+    return {text[i : i + GRAM] for i in range(len(text) - GRAM + 1)}
 
 
 class EventIndex:
@@ -33,6 +40,9 @@ class EventIndex:
         self._head = 0
         self._fields: dict[str, dict[str, list[int]]] = {}
         self._status_groups: dict[str, set[str]] = {}
+        # Search is a substring match, so words are indexed by their trigrams: an event holding a
+        # term holds every trigram of it, and the rarest trigram's list bounds the walk.
+        self._grams: dict[str, array[int]] = {}
         self._dead = 0
 
     def __len__(self) -> int:
@@ -47,6 +57,15 @@ class EventIndex:
         self._postings("error_group_id", event.group_id).append(event.seq)
         for name, value in event.index_keys():
             self._postings(name, value).append(event.seq)
+        self._file_grams(event)
+
+    def _file_grams(self, event: Event) -> None:
+        gram_lists = self._grams
+        for gram in set().union(*map(grams, event.haystack)):
+            postings = gram_lists.get(gram)
+            if postings is None:
+                postings = gram_lists[gram] = array("I")
+            postings.append(event.seq)
 
     def extend(self, events: list[Event]) -> None:
         """File many events at once (a restore), in ascending sequence, all above the highest so far."""
@@ -66,6 +85,7 @@ class EventIndex:
                     values[value] = [seq]
                 else:
                     postings.append(seq)
+            self._file_grams(event)
 
     def _postings(self, name: str, value: str) -> list[int]:
         return self._fields.setdefault(name, {}).setdefault(value, [])
@@ -103,6 +123,12 @@ class EventIndex:
                     del values[value]
             if not values:
                 del self._fields[name]
+        for gram in list(self._grams):
+            kept_seqs = array("I", (seq for seq in self._grams[gram] if seq in live))
+            if kept_seqs:
+                self._grams[gram] = kept_seqs
+            else:
+                del self._grams[gram]
         self._dead = 0
 
     def oldest_first(self) -> Iterator[Event]:
@@ -136,12 +162,17 @@ class EventIndex:
         )
 
     def newest_first(
-        self, conditions: Iterable[Condition], before: int | None, until: datetime | None = None
+        self,
+        conditions: Iterable[Condition],
+        before: int | None,
+        until: datetime | None = None,
+        terms: Iterable[str] = (),
     ) -> Iterator[Event]:
         """Yield candidate events newest first (sequence below `before`, time below `until`).
 
-        The walk follows the smallest usable index. Candidates still have to be checked against
-        the full query; this only narrows the walk.
+        The walk follows the smallest usable index: a condition's sequence lists, or the rarest
+        trigram of a free-text term. Candidates still have to be checked against the full query;
+        this only narrows the walk.
         """
         if until is not None:
             # Everything from the first event at or after `until` onwards is out: start below it.
@@ -149,13 +180,19 @@ class EventIndex:
             if position < len(self._order):
                 first_out = self._order[position]
                 before = first_out if before is None else min(before, first_out)
-        best: list[list[int]] | None = None
+        best: list[Sequence[int]] | None = None
         best_size = len(self._order) - self._head
         for condition in conditions:
             lists = self._candidates(condition)
             size = sum(len(postings) for postings in lists)
             if size < best_size:
                 best, best_size = lists, size
+        for term in terms:
+            if len(term) < GRAM:
+                continue
+            rarest = min((self._grams.get(gram, _EMPTY) for gram in grams(term)), key=len)
+            if len(rarest) < best_size:
+                best, best_size = [rarest], len(rarest)
         if best is None:
             yield from self._live(_descending(self._order, before, self._head))
         elif len(best) == 1:
@@ -164,9 +201,9 @@ class EventIndex:
             merged = heapq.merge(*(_descending(postings, before, 0) for postings in best), reverse=True)
             yield from self._live(_distinct(merged))
 
-    def _candidates(self, condition: Condition) -> list[list[int]]:
+    def _candidates(self, condition: Condition) -> list[Sequence[int]]:
         """Return the sequence lists whose union holds every event that can satisfy `condition`."""
-        lists: list[list[int]] = []
+        lists: list[Sequence[int]] = []
         for name, value in condition:
             if name == "status":
                 by_group = self._fields.get("error_group_id", {})
@@ -183,7 +220,10 @@ class EventIndex:
                 yield event
 
 
-def _descending(postings: list[int], before: int | None, lo: int) -> Iterator[int]:
+_EMPTY: array[int] = array("I")
+
+
+def _descending(postings: Sequence[int], before: int | None, lo: int) -> Iterator[int]:
     stop = len(postings) if before is None else bisect_left(postings, before, lo=lo)
     for position in range(stop - 1, lo - 1, -1):
         yield postings[position]

@@ -7,11 +7,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .capture import CaptureInput
 from .clock import hour_start, iso_ms
 from .documents import EncodedDocument
+from .export import csv_row
 
 __all__ = ["INDEXED_FIELDS", "Event", "Group"]
 
@@ -37,6 +39,13 @@ class Event:
     tags: dict[str, str]
     haystack: tuple[str, ...]
     doc: EncodedDocument
+    _csv: str | None = None  # its CSV line, rendered on first export
+
+    def csv_line(self) -> str:
+        """Return the event's CSV export line, rendered once (the event never changes)."""
+        if self._csv is None:
+            self._csv = csv_row(self.doc)
+        return self._csv
 
     @classmethod
     def create(
@@ -158,6 +167,9 @@ class Group:
     environments: Counter[str] = field(default_factory=Counter)
     releases: Counter[str] = field(default_factory=Counter)
     hourly: Counter[int] = field(default_factory=Counter)
+    # The last ErrorGroup document and the state it was built from: reads between changes share it.
+    _doc: dict[str, Any] | None = None
+    _doc_key: tuple[str, str | None, int, int] | None = None
 
     @property
     def count(self) -> int:
@@ -224,7 +236,16 @@ class Group:
             yield self.events[position]
 
     def as_json(self) -> dict[str, Any]:
-        """Return the ErrorGroup wire document."""
+        """Return the ErrorGroup wire document (shared until the group changes: do not mutate it)."""
+        # Status, substatus and the stored events are everything the document depends on (title,
+        # fingerprint and type never change). Events are appended at the end and removed only at
+        # the head, so the oldest and newest sequence numbers identify the stored set exactly.
+        key = (self.status, self.substatus, self.oldest.seq, self.latest.seq)
+        if self._doc is None or self._doc_key != key:
+            self._doc, self._doc_key = self._build_doc(), key
+        return self._doc
+
+    def _build_doc(self) -> dict[str, Any]:
         latest = self.latest
         return {
             "id": self.id,
@@ -235,15 +256,16 @@ class Group:
             "level": latest.level,
             "count": self.count,
             "user_count": len(self.users),
-            "first_seen": iso_ms(self.oldest.ts),
-            "last_seen": iso_ms(latest.ts),
+            # Each event's wire form already holds its time, formatted once at capture.
+            "first_seen": self.oldest.doc["timestamp"],
+            "last_seen": latest.doc["timestamp"],
             "exception_type": self.exception_type,
             "latest_event_id": latest.id,
         }
 
     def detail_json(self, now: datetime) -> dict[str, Any]:
         """Return the ErrorGroupDetail wire document, with hourly buckets ending at `now`'s hour."""
-        doc = self.as_json()
+        doc = dict(self.as_json())
         doc["tags"] = [
             {
                 "key": key,
@@ -261,11 +283,17 @@ class Group:
         doc["releases"] = sorted(self.releases)
         current = hour_start(now)
         doc["hourly"] = [
-            {"hour": iso_ms(datetime.fromtimestamp(hour * 3600, UTC)), "count": self.hourly.get(hour, 0)}
+            {"hour": _hour_iso(hour), "count": self.hourly.get(hour, 0)}
             for hour in range(current - HOURLY_BUCKETS + 1, current + 1)
         ]
         doc["latest_event"] = self.latest.doc if self.count else None
         return doc
+
+
+@lru_cache(maxsize=1024)
+def _hour_iso(hour: int) -> str:
+    """Format a Unix hour number once; every group detail asks for the same 24 hours."""
+    return iso_ms(datetime.fromtimestamp(hour * 3600, UTC))
 
 
 _from_iso = datetime.fromisoformat

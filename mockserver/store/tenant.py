@@ -11,7 +11,7 @@ from .capture import parse_capture
 from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
 from .errors import InvalidInput, NotFound
-from .export import events_to_csv
+from .export import rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
 from .grouping import compute_fingerprint, make_title
 from .indexes import EventIndex
@@ -273,7 +273,9 @@ class Tenant:
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
         before = self._pager.read(cursor, scope, "seq")
-        candidates = self._index.newest_first(query.conditions, before[0] if before else None, query.until)
+        candidates = self._index.newest_first(
+            query.conditions, before[0] if before else None, query.until, query.terms
+        )
         if query.is_empty:  # the unfiltered list, the hot path: no per-event checks to make
             return self._events_page(candidates, scope, limit)
         return self._events_page(self._matching(candidates, query), scope, limit)
@@ -406,18 +408,18 @@ class Tenant:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
         query = parse_filter(filter)
         candidates = self._index.newest_first(query.conditions, None, query.until)
-        events = [event.doc for event in self._matching(candidates, query)]
+        matched = list(self._matching(candidates, query))
         result: dict[str, Any] = {
             "ok": True,
             "export_id": self._shared.ids.new("exp"),
             "format": format,
-            "row_count": len(events),
+            "row_count": len(matched),
             "created_at": iso_ms(self.now()),
         }
         if format == "json":
-            result["events"] = events
+            result["events"] = [event.doc for event in matched]
         else:
-            result["csv"] = events_to_csv(events)
+            result["csv"] = rows_to_csv(event.csv_line() for event in matched)
         return result
 
     def retention(self) -> dict[str, Any]:
