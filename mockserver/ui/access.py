@@ -16,6 +16,7 @@ from aiohttp import web
 
 from ..control import masking
 from ..control.state import ServerState
+from ..http.control_views import ADMIN_TOKEN_HEADER
 
 __all__ = [
     "COOKIE",
@@ -29,21 +30,17 @@ __all__ = [
 ]
 
 COOKIE: Final = "infrai_mock_admin"
-TOKEN_HEADER: Final = "X-Admin-Token"
+TOKEN_HEADER: Final = ADMIN_TOKEN_HEADER  # the control API's header, read by the inspector too
 
 
 def admin_token(state: ServerState) -> str | None:
-    """Return the admin token that protects the control API, or None when it is open.
-
-    The hook for the control API's protection (`ServerState.admin_token`, set by `--admin-token`).
-    """
-    token = getattr(state, "admin_token", None)
-    return token if isinstance(token, str) and token else None
+    """Return the admin token that protects the control API (`--admin-token`), or None when it is open."""
+    return state.admin_token or None
 
 
 def admin_enabled(state: ServerState) -> bool:
     """Tell whether the control API is on (`--no-admin` turns it, and the inspector, off)."""
-    return bool(getattr(state, "admin_enabled", True))
+    return state.admin_enabled
 
 
 def given_token(request: web.Request) -> str | None:

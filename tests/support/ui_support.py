@@ -21,4 +21,4 @@ def group_path(key: str, group_id: str) -> str:
 
 def protect(mock: MockServer, token: str | None) -> None:
     """Configure (or drop) the admin token of a running mock."""
-    mock.state.admin_token = token  # type: ignore[attr-defined]
+    mock.state.admin_token = token

@@ -302,7 +302,7 @@ def test_login_never_redirects_off_the_inspector(protected):
 def test_without_the_admin_api_there_is_no_inspector():
     server = MockServer()
     # Routes are fixed when an app is built: one built with the admin API off has no inspector.
-    server.state.admin_enabled = False  # type: ignore[attr-defined]
+    server.state.admin_enabled = False
     server.app = add_ui_routes(build_app(server.state))
     with server:
         assert get(server, PREFIX).status_code == 404
