@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from .capture import CaptureInput
@@ -61,43 +62,48 @@ class Event:
                 "stacktrace": data.exception_stacktrace,
             }
         )
+        # Values that repeat across events (level, environment, release, user, code, tag names and
+        # values) are shared strings, and the tags dict is the document's own: memory per event
+        # is what issue 11 bounds.
+        level, environment, release = intern(data.level), _shared(data.environment), _shared(data.release)
+        user_id, code = _shared(data.user_id), _shared(data.code)
+        tags = {intern(key): intern(value) for key, value in data.tags.items()}
         doc = EncodedDocument(
             {
                 "id": event_id,
                 "error_group_id": group_id,
                 "timestamp": iso_ms(ts),
-                "level": data.level,
+                "level": level,
                 "message": data.message,
-                "code": data.code,
+                "code": code,
                 "exception": exception,
                 "stack": data.stack,
-                "tags": dict(data.tags),
-                "user_id": data.user_id,
-                "release": data.release,
-                "environment": data.environment,
+                "tags": tags,
+                "user_id": user_id,
+                "release": release,
+                "environment": environment,
                 "fingerprint": fingerprint,
                 "source": data.source,
             }
         )
-        searchable = [
-            data.message,
-            data.exception_type,
-            data.exception_message,
-            data.code,
-            *data.tags.values(),
-        ]
+        searchable = [data.message, data.exception_type, data.exception_message]
+        # Codes and tag values repeat across events: their folded forms are shared strings too.
+        repeated = [code, *tags.values()]
         return cls(
             seq=seq,
             id=event_id,
             group_id=group_id,
             ts=ts,
-            level=data.level,
-            environment=data.environment,
-            release=data.release,
-            user_id=data.user_id,
-            code=data.code,
-            tags=dict(data.tags),
-            haystack=tuple(text.casefold() for text in searchable if text),
+            level=level,
+            environment=environment,
+            release=release,
+            user_id=user_id,
+            code=code,
+            tags=tags,
+            haystack=(
+                *(text.casefold() for text in searchable if text),
+                *(intern(text.casefold()) for text in repeated if text),
+            ),
             doc=doc,
         )
 
@@ -297,6 +303,10 @@ def _hour_iso(hour: int) -> str:
 
 
 _from_iso = datetime.fromisoformat
+
+
+def _shared(value: str | None) -> str | None:
+    return None if value is None else intern(value)
 
 
 def _seq_of(event: Event) -> int:

@@ -186,7 +186,7 @@ class Tenant:
             group_id=group.id,
             ts=truncate_ms(self.now()),
             data=data,
-            fingerprint=fingerprint,
+            fingerprint=group.fingerprint,  # equal to `fingerprint`, and one string per group
         )
         group.add(event)
         self._index.add(event)
