@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -39,7 +40,7 @@ def cache_dir() -> Path | None:
 
 
 def parse_yaml(text: str, path: Path) -> Any:
-    """Parse YAML with the safe loader (libyaml's when available); a ValueError names `path` if it is not YAML."""
+    """Parse YAML with the safe loader (libyaml's when available); ValueError, naming `path`, if not YAML."""
     import yaml  # noqa: PLC0415 - only when a file is parsed, not on every start from the cache
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: the same document, faster
@@ -84,7 +85,7 @@ def _store(entry: Path, data: bytes) -> None:
 
 
 def _json_exact(document: Any) -> bool:
-    """True when JSON gives `document` back exactly (string keys, JSON scalar types, finite floats)."""
+    """Tell whether JSON gives `document` back exactly (string keys, JSON scalar types, finite floats)."""
     stack = [document]
     while stack:
         node = stack.pop()
@@ -95,7 +96,7 @@ def _json_exact(document: Any) -> bool:
         elif isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, float):
-            if node != node or node in (float("inf"), float("-inf")):
+            if not math.isfinite(node):
                 return False
         elif node is not None and not isinstance(node, str | int):  # bool is an int
             return False

@@ -103,7 +103,7 @@ def load_spec(path: str | Path | None = None) -> Spec:
 
 @functools.lru_cache(maxsize=8)
 def _load(path: Path) -> Spec:
-    document = read_document(path)  # parsed once per file content, then from the cache; ValueError if not YAML
+    document = read_document(path)  # parsed once per content, then from the cache; ValueError if not YAML
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise ValueError(f"{path} is not an OpenAPI document with paths")
     try:
