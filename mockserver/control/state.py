@@ -6,13 +6,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..contract.spec import Spec
 from ..contract.validation import Validators
-from ..persist import Database
 from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
+
+if TYPE_CHECKING:
+    from ..persist import Database  # imported by http/app.py only when a server has a database
 
 __all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_MAX_KEY_LENGTH", "ClockOption", "ServerState", "make_clock"]
 
