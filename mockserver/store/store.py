@@ -50,6 +50,7 @@ def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
         ],
         events=events,
         idempotency=dict(image.idempotency),
+        clock=image.clock,
     )
 
 
@@ -161,7 +162,6 @@ class Store:
             self._serial += 1
             generation = self._serial
         tenant = Tenant.restore(self.shared, _record(image, key, generation))
-        tenant.keep_own_clock(image.clock)
         self._tenants[key] = tenant
         self._report_loaded(tenant, generation)
         return tenant
@@ -178,6 +178,8 @@ class Store:
         changes.retention_set(tenant.key, tenant.retention_settings)
         for key, result in tenant.idempotency_results():
             changes.idempotency_recorded(tenant.key, key, result)
+        if tenant.has_own_clock:
+            changes.tenant_clock_set(tenant.key, tenant.now())
 
     @property
     def serial(self) -> int:

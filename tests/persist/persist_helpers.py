@@ -42,5 +42,6 @@ def picture(store: Store) -> dict[str, Any]:
             "groups": groups,
             "details": [tenant.group_detail(group["id"]) for group in groups],
             "retention": tenant.retention(),
+            "clock": (tenant.has_own_clock, tenant.now()),
         }
     return state
