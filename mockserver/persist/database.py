@@ -89,6 +89,11 @@ class Database:
         return loaded.event_count
 
     @property
+    def is_open(self) -> bool:
+        """True unless `close` released the file (until `reopen`)."""
+        return self._connection is not None
+
+    @property
     def dirty(self) -> bool:
         """True while the store holds changes (or a manual clock's move) not yet committed."""
         writer, store = self._writer, self._store
