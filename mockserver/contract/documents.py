@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["CACHE_ENV", "cache_dir", "parse_yaml", "read_document"]
+__all__ = ["CACHE_ENV", "cache_dir", "digest", "load_entry", "parse_yaml", "read_document", "store_entry"]
 
 CACHE_ENV: Final = "INFRAI_MOCK_CACHE_DIR"
 # Part of every entry's name: a new entry format never reads an old entry.
@@ -50,21 +50,45 @@ def parse_yaml(text: str, path: Path) -> Any:
         raise ValueError(f"{path} is not valid YAML: {exc}") from None
 
 
+def digest(data: bytes | Path) -> str:
+    """Return the SHA-256 (hex) of `data`, or of the file at that path."""
+    return hashlib.sha256(data.read_bytes() if isinstance(data, Path) else data).hexdigest()
+
+
+def _entry(name: str) -> Path | None:
+    folder = cache_dir()
+    return folder / f"{name}-{_TAG}.json" if folder is not None else None
+
+
+def load_entry(name: str) -> Any:
+    """Return the cached value called `name`, or None when there is none (or the cache is off)."""
+    entry = _entry(name)
+    if entry is None:
+        return None
+    try:
+        return json.loads(entry.read_bytes())
+    except (OSError, ValueError):
+        return None  # not cached yet, or unreadable: the caller builds it again
+
+
+def store_entry(name: str, value: Any) -> None:
+    """Cache `value` as `name` if JSON carries it exactly; a cache that cannot be written is skipped."""
+    entry = _entry(name)
+    if entry is not None and _json_exact(value):
+        _store(entry, json.dumps(value, ensure_ascii=False, allow_nan=False).encode())
+
+
 def read_document(path: Path) -> Any:
     """Return the parsed YAML (or, for `.json`, JSON) file at `path`; raises `OSError`, `ValueError`."""
     raw = path.read_bytes()
     if path.suffix == ".json":
         return json.loads(raw)
-    folder = cache_dir()
-    entry = folder / f"{hashlib.sha256(raw).hexdigest()}-{_TAG}.json" if folder is not None else None
-    if entry is not None:
-        try:
-            return json.loads(entry.read_bytes())
-        except (OSError, ValueError):
-            pass  # not cached yet (or unreadable): parse, and try to store it
+    name = digest(raw)
+    document = load_entry(name)
+    if document is not None:
+        return document
     document = parse_yaml(raw.decode("utf-8"), path)  # UnicodeDecodeError is a ValueError too
-    if entry is not None and _json_exact(document):
-        _store(entry, json.dumps(document, ensure_ascii=False, allow_nan=False).encode())
+    store_entry(name, document)
     return document
 
 

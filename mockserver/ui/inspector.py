@@ -1,6 +1,6 @@
 """The inspector at `/__mock/ui`: tenants, the group stream, a group's events, the journal, reset.
 
-Pages are rendered on the server (jinja2 through aiohttp-jinja2, autoescaped); `inspector.js`
+Pages are rendered on the server (Jinja2, autoescaped, see `render.py`); `inspector.js`
 re-fetches the page every second and swaps the `#live` part in place, so it follows a running
 test suite without a reload. Changes go through the store's own methods under the state lock
 (`Tenant.set_status`, `Tenant.delete_group`) and `ServerState.reset`, as the API's do.
@@ -21,7 +21,7 @@ from ..control.state import ServerState
 from ..http.app_keys import STATE
 from ..store import DomainError
 from ..store.clock import iso_ms
-from .access import COOKIE, TOKEN_HEADER, admin_token, is_allowed, mask_key, tenant_handle
+from .access import COOKIE, PREFIX, TOKEN_HEADER, admin_token, is_allowed, mask_key, tenant_handle
 from .render import render_template
 from .snapshot import (
     GroupFilters,
@@ -34,9 +34,8 @@ from .snapshot import (
     tenant_rows,
 )
 
-__all__ = ["PREFIX", "add_inspector_routes"]
+__all__ = ["PREFIX", "VIEWS"]
 
-PREFIX: Final = "/__mock/ui"
 ACTIONS: Final = {"resolve": "resolved", "unresolve": "unresolved", "ignore": "ignored"}
 EVENTS_SHOWN: Final = 50
 
@@ -230,19 +229,13 @@ async def reset(request: web.Request) -> web.StreamResponse:
     return _see_other(PREFIX)
 
 
-def add_inspector_routes(app: web.Application) -> None:
-    """Register the inspector's pages on `app` (route names start with `ui_`)."""
-    router = app.router
-    router.add_get(PREFIX, _protected(tenants), name="ui_tenants", allow_head=False)
-    router.add_post(f"{PREFIX}/login", login, name="ui_login")
-    router.add_post(f"{PREFIX}/reset", _protected(reset), name="ui_reset")
-    router.add_post(f"{PREFIX}/find", _protected(find), name="ui_find")
-    router.add_get(f"{PREFIX}/tenants/{{tenant}}", _protected(groups), name="ui_groups", allow_head=False)
-    router.add_get(
-        f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}", _protected(group), name="ui_group", allow_head=False
-    )
-    router.add_post(
-        f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}/{{action}}",
-        _protected(change_group),
-        name="ui_group_change",
-    )
+# The views by route name; `ui/__init__.py` routes to them and imports this module on the first page.
+VIEWS: Final[dict[str, View]] = {
+    "ui_tenants": _protected(tenants),
+    "ui_login": login,
+    "ui_reset": _protected(reset),
+    "ui_find": _protected(find),
+    "ui_groups": _protected(groups),
+    "ui_group": _protected(group),
+    "ui_group_change": _protected(change_group),
+}
