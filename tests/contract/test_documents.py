@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from mockserver.contract import documents
+from mockserver.contract import control_spec, documents
 from mockserver.contract.documents import CACHE_ENV, read_document
 from mockserver.contract.spec import default_spec_path
 
@@ -88,3 +90,16 @@ def test_a_file_that_is_not_yaml_is_refused_naming_it(cache: Path, tmp_path: Pat
     with pytest.raises(ValueError, match=r"broken\.yaml is not valid YAML"):
         read_document(path)
     assert not list(cache.glob("*.json"))
+
+
+def test_the_bundled_control_spec_is_rebuilt_when_a_file_it_refers_to_changes(cache: Path, tmp_path: Path):
+    folder = tmp_path / "spec"
+    shutil.copytree(SPEC.parent, folder)
+    control = folder / "control.yaml"
+    first = control_spec._bundled(control)
+    assert control_spec._bundled(control) == first  # from the cache
+    state = folder / "tenant-state.schema.json"
+    schema = json.loads(state.read_text(encoding="utf-8"))
+    schema["description"] = "changed"
+    state.write_text(json.dumps(schema), encoding="utf-8")
+    assert control_spec._bundled(control)["components"]["schemas"]["TenantState"]["description"] == "changed"
