@@ -12,13 +12,11 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.resources
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .documents import read_document
 from .spec import Spec, _index
 
 __all__ = ["CONTROL_SPEC_NAME", "STATE_SCHEMA_NAME", "bundle", "default_control_path", "load_control_spec"]
@@ -43,8 +41,7 @@ def default_state_schema_path() -> Path:
 
 
 def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return read_document(path)  # JSON by suffix, else YAML (parsed once per content, see documents.py)
 
 
 def _pointer(document: Any, pointer: str) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .documents import read_document
 
 __all__ = [
     "HTTP_METHODS",
@@ -101,17 +101,9 @@ def load_spec(path: str | Path | None = None) -> Spec:
     return _load(resolved)
 
 
-# libyaml's safe loader when PyYAML was built with it: the same document, several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @functools.lru_cache(maxsize=8)
 def _load(path: Path) -> Spec:
-    with path.open(encoding="utf-8") as handle:
-        try:
-            document = yaml.load(handle, Loader=_LOADER)
-        except yaml.YAMLError as exc:  # callers (the CLI) report ValueErrors as bad input
-            raise ValueError(f"{path} is not valid YAML: {exc}") from None
+    document = read_document(path)  # parsed once per content, then from the cache; ValueError if not YAML
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise ValueError(f"{path} is not an OpenAPI document with paths")
     try:

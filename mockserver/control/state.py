@@ -7,13 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ..contract.spec import Spec
 from ..contract.validation import Validators
-from ..persist import Database
 from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
+
+if TYPE_CHECKING:
+    from ..persist import Database  # imported by http/app.py only when a server has a database
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .changes import Changes
 from .clock import Clock, SystemClock
@@ -14,8 +14,10 @@ from .ids import IdFactory
 from .model import Event
 from .records import GroupRecord, TenantRecord
 from .shared import Shared
-from .state_document import TenantImage, read_document
 from .tenant import Tenant
+
+if TYPE_CHECKING:
+    from .state_document import TenantImage
 
 __all__ = ["DEFAULT_MAX_TENANTS", "Store"]
 
@@ -145,6 +147,8 @@ class Store:
         A document's `generation` (written by `dump(internal=True)`) is kept, so the cursors of a
         restored tenant stay valid; without one the tenant is a new incarnation.
         """
+        from .state_document import read_document  # noqa: PLC0415 - only servers that load state need it
+
         image = read_document(document, now=self.shared.clock.now, new_id=self.ids.new)
         key = api_key if api_key is not None else image.api_key
         if key is None:

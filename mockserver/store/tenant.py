@@ -21,7 +21,6 @@ from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_
 from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
-from .state_document import STATE_VERSION
 
 __all__ = ["Tenant"]
 
@@ -514,6 +513,8 @@ class Tenant:
             if internal:
                 doc["seq"] = event.seq
             events.append(doc)
+        from .state_document import STATE_VERSION  # noqa: PLC0415 - state documents load on first use
+
         document: dict[str, Any] = {
             "version": STATE_VERSION,
             "api_key": self.key,

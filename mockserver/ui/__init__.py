@@ -8,34 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from ..http.app_keys import STATE
 from .access import admin_enabled
 from .docs import add_docs_routes
 from .inspector import PREFIX, add_inspector_routes
+from .render import when
 
-__all__ = ["PREFIX", "add_ui_routes"]
+__all__ = ["PREFIX", "add_ui_routes", "when"]
 
 _HERE = Path(__file__).resolve().parent
 
 
-def when(iso: str) -> str:
-    """Show a wire timestamp (`2026-01-01T17:00:00.000Z`) as `2026-01-01 17:00:00`, to the second."""
-    return iso.replace("T", " ", 1)[:19] if isinstance(iso, str) and len(iso) >= 19 else str(iso)
-
-
 def add_ui_routes(app: web.Application) -> web.Application:
-    """Serve `/`, `/docs`, `/openapi.{yaml,json}` and, unless the admin API is off, the inspector."""
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        filters={"when": when},
-    )
+    """Serve `/`, `/docs`, `/openapi.{yaml,json}` and, unless the admin API is off, the inspector.
+
+    The templates are rendered by `render.py`, which imports Jinja2 on the first page shown.
+    """
     add_docs_routes(app)
     if admin_enabled(app[STATE]):
         add_inspector_routes(app)

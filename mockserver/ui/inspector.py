@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
@@ -23,6 +22,7 @@ from ..http.app_keys import STATE
 from ..store import DomainError
 from ..store.clock import iso_ms
 from .access import COOKIE, TOKEN_HEADER, admin_token, is_allowed, mask_key, tenant_handle
+from .render import render_template
 from .snapshot import (
     GroupFilters,
     find_tenant,
@@ -72,7 +72,7 @@ def _protected(view: View) -> View:
         if not is_allowed(state, request):
             wrong = bool(request.query.get("token") or request.headers.get(TOKEN_HEADER))
             context = _common(state, wrong=wrong, next=request.path)
-            return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+            return render_template("login.html", request, context, status=401)
         if "token" in request.query and request.method == "GET":
             # Keep the token in the cookie and drop it from the address bar (and from history).
             rest = {name: value for name, value in request.query.items() if name != "token"}
@@ -83,7 +83,7 @@ def _protected(view: View) -> View:
             return await view(request)
         except Missing as exc:
             context = _common(state, message=str(exc))
-            return aiohttp_jinja2.render_template("missing.html", request, context, status=404)
+            return render_template("missing.html", request, context, status=404)
 
     return guarded
 
@@ -105,7 +105,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return web.Response(status=403, text="cross-site request refused")
     if expected is not None and not hmac.compare_digest(token.encode(), expected.encode()):
         context = _common(state, wrong=True, next=target)
-        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+        return render_template("login.html", request, context, status=401)
     response = _see_other(target)
     if expected is not None:
         _remember(response, token)
@@ -124,7 +124,7 @@ async def tenants(request: web.Request) -> web.StreamResponse:
     """Render the tenant picker and the whole server's journal."""
     state = _state(request)
     context = _common(state, tenants=tenant_rows(state), journal=journal_rows(state))
-    return aiohttp_jinja2.render_template("tenants.html", request, context)
+    return render_template("tenants.html", request, context)
 
 
 def _tenant_key(request: web.Request) -> str:
@@ -150,7 +150,7 @@ async def groups(request: web.Request) -> web.StreamResponse:
         environments=spec_enum(state, "Environment"),
         journal=journal_rows(state, key),
     )
-    return aiohttp_jinja2.render_template("groups.html", request, context)
+    return render_template("groups.html", request, context)
 
 
 async def group(request: web.Request) -> web.StreamResponse:
@@ -176,7 +176,7 @@ async def group(request: web.Request) -> web.StreamResponse:
         points=sparkline_points(hourly),
         actions=ACTIONS,
     )
-    return aiohttp_jinja2.render_template("group.html", request, context)
+    return render_template("group.html", request, context)
 
 
 def _event_view(event: Any) -> dict[str, Any]:
