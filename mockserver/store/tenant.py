@@ -125,7 +125,7 @@ class Tenant:
             )
         restored = Event.restored
         events = [restored(seq, doc, encoded) for seq, doc, encoded in record.events]
-        tenant._index.extend(events)
+        tenant._index.extend(events, defer_grams=True)  # filed on the first free-text search
         by_group: dict[str, list[Event]] = {}
         for event in events:
             by_group.setdefault(event.group_id, []).append(event)

@@ -43,5 +43,6 @@ def picture(store: Store) -> dict[str, Any]:
             "details": [tenant.group_detail(group["id"]) for group in groups],
             "retention": tenant.retention(),
             "clock": (tenant.has_own_clock, tenant.now()),
+            "search": tenant.search_events("ure 3", limit=100).items,  # the trigram index, too
         }
     return state
