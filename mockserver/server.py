@@ -16,20 +16,28 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from .control.faults import FaultSet
 from .control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal, JournalEntry, Violation
-from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH, ClockOption, ServerState
+from .control.state import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_MAX_KEY_LENGTH,
+    ClockOption,
+    CommittingLock,
+    ServerState,
+)
 from .http.access_log import AccessLog
 from .http.app import DEFAULT_MAX_BODY, build_app, create_app, state_of
 from .http.protocol import DEFAULT_HEADER_TIMEOUT, MockAppRunner
 from .store import Clock, Store
-from .tenant_handle import MockTenant
 from .ui import add_ui_routes
+
+if TYPE_CHECKING:
+    from .tenant_handle import MockTenant
 
 __all__ = [
     "DEFAULT_KEEPALIVE_TIMEOUT",
@@ -70,7 +78,8 @@ class MockServer:
     request's headers to arrive; then 408 and the connection closes), `keepalive_timeout` (seconds
     an idle connection stays open). See docs/reliability.md. Requests are served
     on an event loop; the store is guarded by `lock`, which `reset()` and the clock helpers
-    take, and which a test thread should hold while it touches `store` directly during traffic.
+    take, and which a test thread should hold while it touches `store` directly during traffic
+    (with a database, leaving it commits what the thread changed; `commit()` does so without it).
     It can be stopped and started again, keeping its data; a start on another event loop (every
     sync `start()` has its own) serves from a fresh `app`, as aiohttp binds an app to one loop.
     With `database=PATH` every change is committed to that SQLite file before its answer, and a
@@ -135,6 +144,7 @@ class MockServer:
         self.header_timeout = header_timeout
         self.keepalive_timeout = keepalive_timeout
         self.state: ServerState = state_of(self.app)
+        self._lock = CommittingLock(self.state)
         self._middlewares = tuple(middlewares)
         self._app_loop: asyncio.AbstractEventLoop | None = None  # the loop `app` is bound to
         self.host = host
@@ -184,9 +194,24 @@ class MockServer:
         return self.state.faults
 
     @property
-    def lock(self) -> threading.RLock:
-        """The lock the server holds around every store call."""
-        return self.state.lock
+    def lock(self) -> CommittingLock:
+        """The lock the server holds around every store call; leaving it commits the store's changes.
+
+        With `database=`, what a thread changed through `store` while holding this lock is in the
+        file once its outermost `with server.lock:` ends (changes made without it wait for `commit()`,
+        the next request, clock move or reset, or `stop()`).
+        """
+        return self._lock
+
+    def commit(self) -> None:
+        """Commit what was changed through `store` to the database now (a no-op without one).
+
+        Raises `DatabaseWriteFailed` when the file cannot be written; the changes are kept for the
+        next commit. A stopped server has released its file: its changes are committed by the next
+        `start()`.
+        """
+        with self.state.lock:
+            self.state.commit_if_open()
 
     def calls_to(
         self,
@@ -213,12 +238,14 @@ class MockServer:
 
     def tenant(self, api_key: str | None = None) -> MockTenant:
         """Return a `MockTenant` handle on `api_key` (default: a fresh key) of this running server."""
+        from .tenant_handle import MockTenant  # noqa: PLC0415 - only for tests that ask for a handle
+
         key = api_key if api_key is not None else f"ifr_test_{uuid.uuid4().hex}"
         return MockTenant(self.url, key, self)
 
     def load_tenant(self, document: Any, api_key: str | None = None) -> None:
         """Replace a tenant with a state document (key: `api_key`, else the document's), all or nothing."""
-        with self.lock:
+        with self.lock:  # committed as the lock is left
             self.store.load_tenant(document, api_key=api_key)
 
     def check(self) -> None:
@@ -258,6 +285,7 @@ class MockServer:
             if self.state.database is not None:
                 with self.state.lock:
                     self.state.database.reopen()
+                    self.state.commit()  # what was changed through `store` while stopped
             await runner.setup()
             site = web.TCPSite(runner, self.host, self.port)
             await site.start()

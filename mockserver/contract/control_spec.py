@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.resources
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .documents import digest, load_entry, read_document, store_entry
 from .spec import Spec, _index
 
 __all__ = ["CONTROL_SPEC_NAME", "STATE_SCHEMA_NAME", "bundle", "default_control_path", "load_control_spec"]
@@ -31,10 +28,11 @@ _ROOT_ONLY = ("$schema", "$id", "$defs")
 
 def default_control_path() -> Path:
     """Return the control spec shipped in the wheel, else the source tree's `spec/control.yaml`."""
-    shipped = importlib.resources.files("mockserver") / CONTROL_SPEC_NAME
+    here = Path(__file__).resolve()
+    shipped = here.parents[1] / CONTROL_SPEC_NAME  # where the wheel puts it (see spec.default_spec_path)
     if shipped.is_file():
-        return Path(str(shipped))
-    return Path(__file__).resolve().parents[2] / "spec" / CONTROL_SPEC_NAME
+        return shipped
+    return here.parents[2] / "spec" / CONTROL_SPEC_NAME
 
 
 def default_state_schema_path() -> Path:
@@ -43,8 +41,7 @@ def default_state_schema_path() -> Path:
 
 
 def _read(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return read_document(path)  # JSON by suffix, else YAML (parsed once per content, see documents.py)
 
 
 def _pointer(document: Any, pointer: str) -> Any:
@@ -63,8 +60,11 @@ def _component_name(path: Path, pointer: str) -> str:
     return f"{stem}_{tail}" if tail else stem
 
 
-def bundle(document: Mapping[str, Any], base: Path) -> dict[str, Any]:
-    """Return `document` with every reference to another file replaced by a local component."""
+def bundle(document: Mapping[str, Any], base: Path, read: Callable[[Path], Any] = _read) -> dict[str, Any]:
+    """Return `document` with every reference to another file replaced by a local component.
+
+    The files referred to are read with `read` (once each).
+    """
     bundled = copy.deepcopy(dict(document))
     schemas: dict[str, Any] = {}  # the copied components, added once every reference is rewritten
     files: dict[Path, Any] = {}
@@ -75,7 +75,7 @@ def bundle(document: Mapping[str, Any], base: Path) -> dict[str, Any]:
         if key not in names:
             name = names[key] = _component_name(path, pointer)
             if path not in files:
-                files[path] = _read(path)
+                files[path] = read(path)
             node = copy.deepcopy(_pointer(files[path], pointer))
             if isinstance(node, dict):
                 for keyword in _ROOT_ONLY:
@@ -116,7 +116,37 @@ def load_control_spec(path: str | Path | None = None) -> Spec:
 
 @functools.lru_cache(maxsize=4)
 def _load(path: Path) -> Spec:
-    document = _read(path)
-    if not isinstance(document, dict):
+    return _index(path, _bundled(path))
+
+
+def _bundled(path: Path) -> dict[str, Any]:
+    """Bundle the document at `path`, or take the cached bundle if no file it was made from has changed."""
+    name = f"bundle-{digest(path)}"
+    cached = load_entry(name)
+    if (
+        isinstance(cached, dict)
+        and isinstance(cached.get("sources"), dict)
+        and isinstance(cached.get("document"), dict)
+        and all(_unchanged(Path(source), sha) for source, sha in cached["sources"].items())
+    ):
+        document: dict[str, Any] = cached["document"]
+        return document
+    root = _read(path)
+    if not isinstance(root, dict):
         raise ValueError(f"{path} is not an OpenAPI document")
-    return _index(path, bundle(document, path))
+    sources: dict[str, str] = {}
+
+    def read(source: Path) -> Any:
+        sources[str(source)] = digest(source)
+        return _read(source)
+
+    bundled = bundle(root, path, read)
+    store_entry(name, {"sources": sources, "document": bundled})
+    return bundled
+
+
+def _unchanged(source: Path, sha: object) -> bool:
+    try:
+        return digest(source) == sha
+    except OSError:
+        return False

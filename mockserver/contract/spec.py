@@ -10,13 +10,12 @@ document.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .documents import read_document
 
 __all__ = [
     "HTTP_METHODS",
@@ -86,10 +85,13 @@ class Spec:
 
 def default_spec_path() -> Path:
     """Return the spec shipped in the wheel, else the source tree's `spec/openapi.yaml`."""
-    shipped = importlib.resources.files("mockserver") / "openapi.yaml"
+    # The wheel puts the file beside the package's modules (a plain path: importlib.resources would
+    # cost a start-up some milliseconds of imports, and the package is never run from a zip).
+    here = Path(__file__).resolve()
+    shipped = here.parents[1] / "openapi.yaml"
     if shipped.is_file():
-        return Path(str(shipped))
-    source_tree = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+        return shipped
+    source_tree = here.parents[2] / "spec" / "openapi.yaml"
     if source_tree.is_file():
         return source_tree
     raise FileNotFoundError(f"no OpenAPI document found (looked for {shipped} and {source_tree})")
@@ -101,17 +103,9 @@ def load_spec(path: str | Path | None = None) -> Spec:
     return _load(resolved)
 
 
-# libyaml's safe loader when PyYAML was built with it: the same document, several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @functools.lru_cache(maxsize=8)
 def _load(path: Path) -> Spec:
-    with path.open(encoding="utf-8") as handle:
-        try:
-            document = yaml.load(handle, Loader=_LOADER)
-        except yaml.YAMLError as exc:  # callers (the CLI) report ValueErrors as bad input
-            raise ValueError(f"{path} is not valid YAML: {exc}") from None
+    document = read_document(path)  # parsed once per content, then from the cache; ValueError if not YAML
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise ValueError(f"{path} is not an OpenAPI document with paths")
     try:

@@ -1,5 +1,10 @@
 """Request and response checks against the OpenAPI document, compiled once at start-up.
 
+What start-up compiles is the fast yes/no check of every schema (`fastcheck.py`); jsonschema, the
+reference that names what is wrong, is imported and compiled for a schema only when a value fails
+that check (or the schema is beyond it), by `reference.py`. A valid request and a conforming
+response never need it, so a start-up does not pay for importing it.
+
 No aiohttp here: the HTTP layer hands in plain strings, mappings and bytes. A broken rule
 raises `InvalidInput` whose `field` names the value (`limit`, `filter.level`,
 `body.exception.type`) and whose `rule` is the JSON Schema keyword that failed
@@ -9,73 +14,48 @@ raises `InvalidInput` whose `field` names the value (`limit`, `filter.level`,
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any, Final
-
-from jsonschema import FormatChecker
-from jsonschema.exceptions import ValidationError, best_match, relevance
-from jsonschema.protocols import Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, Final
 
 from ..store import InvalidInput
-from .alternatives import BoundedValidator, closed_name_error, extra_properties, named_alternative
 from .ecma import translate_document
 from .fastcheck import Check, SchemaCompiler, Uncompilable
+from .formats import is_valid_date_time
 from .spec import Operation, Parameter, Spec
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 __all__ = [
     "MAX_JSON_DEPTH",
-    "SPEC_URI",
     "OperationValidator",
     "SchemaValidator",
     "Validators",
     "decode_json",
 ]
 
-SPEC_URI: Final = "urn:infrai-errors-mock:openapi"
 MAX_JSON_DEPTH: Final = 64
 _MAX_MESSAGE: Final = 200
 _MAX_VIOLATIONS: Final = 10
-_MAX_ERRORS_TO_RANK: Final = 50
 _UTF8_NAMES: Final = ("utf-8", "utf8")
 _INTEGER = re.compile(r"-?[0-9]+")
 # json.loads pairs \ud83d\ude00 into one character, so any surrogate left in a string stands alone.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
 
 # Documents the store builds once and never mutates, with how many verdicts to keep: every stored
 # event (they are kept anyway), and a few thousand group documents (rebuilt whenever a group
 # changes, so remembered old ones would otherwise pile up).
 SHARED_VERDICTS: Final = {"#/components/schemas/ErrorEvent": 200_000, "#/components/schemas/ErrorGroup": 4096}
 
-# Our own `date-time` check, so the rule holds whether or not jsonschema's optional
-# rfc3339-validator happens to be installed.
-FORMATS: Final = FormatChecker(formats=())
-
-
-@FORMATS.checks("date-time", raises=ValueError)
-def _is_date_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    if _RFC3339.fullmatch(value) is None:
-        return False
-    datetime.fromisoformat(value.upper())  # range checks (month 13, day 32); raises ValueError
-    return True
-
-
-def _is_valid_date_time(value: Any) -> bool:
-    try:
-        return _is_date_time(value)
-    except ValueError:
-        return False
+# jsonschema's side (`reference.py`) is imported where first needed (`from . import reference` in a
+# function: a dict lookup once loaded), never at module level: a start-up and valid traffic never need it.
+_registry_lock = threading.Lock()
 
 
 def _reject_constant(token: str) -> Any:
@@ -170,60 +150,81 @@ def _shorten(text: str) -> str:
 
 
 class SchemaValidator:
-    """One schema of the document: a fast yes/no check, and jsonschema to name what is wrong."""
+    """One schema of the document: a fast yes/no check, and jsonschema (built when needed) to name errors."""
 
-    def __init__(self, full: Validator, fast: Check | None) -> None:
-        self.full = full
+    def __init__(self, owner: Validators, pointer: str, fast: Check | None) -> None:
+        self._owner = owner
+        self.pointer = pointer
         self.fast = fast
+        self._full: Validator | None = None
+
+    @property
+    def full(self) -> Validator:
+        """The reference validator (jsonschema) of this schema, compiled on first use and kept."""
+        full = self._full
+        if full is None:
+            from . import reference  # noqa: PLC0415 - see above
+
+            full = self._full = reference.full_validator(self._owner.registry, self.pointer)
+        return full
+
+    @full.setter
+    def full(self, validator: Validator) -> None:
+        self._full = validator
 
     def first_error(self, instance: Any) -> ValidationError | None:
         """Return the most relevant error (jsonschema's `best_match`), or None when valid."""
         if self.fast is not None and self.fast(instance):
             return None
-        # Ranking sees only the first errors: a body with 200,000 bad list items would otherwise
-        # hold the event loop while jsonschema lists every one of them.
-        errors = list(itertools.islice(self.full.iter_errors(instance), _MAX_ERRORS_TO_RANK))
-        top = max(errors, key=relevance, default=None)
-        if top is not None and top.validator in ("oneOf", "anyOf") and top.context:
-            # Alternatives (the capture body's two models): `_invalid` picks the one the value meant
-            # (alternatives.py) rather than best_match's deepest error across all of them.
-            return top
-        error: ValidationError | None = best_match(errors)
-        return error
+        from . import reference  # noqa: PLC0415 - see above
+
+        return reference.first_error(self.full, instance)
 
     def errors(self, instance: Any) -> list[ValidationError]:
         """Return every error, in document order of the instance paths."""
         if self.fast is not None and self.fast(instance):
             return []
-        return sorted(self.full.iter_errors(instance), key=lambda error: list(map(str, error.absolute_path)))
+        from . import reference  # noqa: PLC0415 - see above
+
+        return reference.all_errors(self.full, instance)
 
 
 class Validators:
-    """Every operation's validators, compiled once from one document."""
+    """Every operation's validators, compiled once from one document (jsonschema's part on first need)."""
 
     def __init__(self, spec: Spec) -> None:
-        document = translate_document(spec.document)  # ECMA-262 regex meaning under Python's re
-        resource = Resource.from_contents(document, default_specification=DRAFT202012)
-        self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        self._document = translate_document(spec.document)  # ECMA-262 regex meaning under Python's re
+        self._registry: Registry[Any] | None = None
         # The store builds each event document once and shares it on every read (events are immutable),
         # so an event that passed once need not be checked again on every page that carries it.
-        self._fast = SchemaCompiler(document, {"date-time": _is_valid_date_time}, shared=SHARED_VERDICTS)
+        self._fast = SchemaCompiler(self._document, {"date-time": is_valid_date_time}, shared=SHARED_VERDICTS)
         self._compiled: dict[str, SchemaValidator] = {}
         self.operations: dict[str, OperationValidator] = {
             op_id: OperationValidator(op, self.compile) for op_id, op in spec.operations.items()
         }
 
+    @property
+    def registry(self) -> Registry[Any]:
+        """The document as a `referencing` registry, for jsonschema (built on first need)."""
+        registry = self._registry
+        if registry is None:
+            from . import reference  # noqa: PLC0415 - see above
+
+            with _registry_lock:
+                registry = self._registry
+                if registry is None:
+                    registry = self._registry = reference.registry_of(self._document)
+        return registry
+
     def compile(self, pointer: str) -> SchemaValidator:
         """Return the (shared) validator of the schema at JSON pointer `pointer`."""
         validator = self._compiled.get(pointer)
         if validator is None:
-            schema = {"$ref": f"{SPEC_URI}#{pointer}"}
-            full = BoundedValidator(schema, registry=self._registry, format_checker=FORMATS)
             try:
                 fast: Check | None = self._fast.compile_pointer(pointer)
             except Uncompilable:
                 fast = None
-            validator = self._compiled[pointer] = SchemaValidator(full, fast)
+            validator = self._compiled[pointer] = SchemaValidator(self, pointer, fast)
         return validator
 
     def __getitem__(self, operation_id: str) -> OperationValidator:
@@ -333,35 +334,8 @@ def _coerce(param: Parameter, raw: str) -> Any:
     return raw
 
 
-def _from_alternatives(prefix: str, field: str, error: ValidationError) -> InvalidInput | None:
-    chosen = named_alternative(field, error)
-    if isinstance(chosen, ValidationError):
-        return _invalid(prefix, chosen)
-    if chosen is not None:
-        return chosen
-    descended = best_match([error])  # what first_error would have said without alternatives.py
-    if descended is not None and descended is not error:
-        return _invalid(prefix, descended)
-    return None
-
-
 def _invalid(prefix: str, error: ValidationError) -> InvalidInput:
-    field = prefix
-    for part in error.absolute_path:
-        field = f"{field}[{part}]" if isinstance(part, int) else f"{field}.{part}"
-    rule = str(error.validator)
-    instance = error.instance
-    if rule == "required" and isinstance(instance, dict) and isinstance(error.validator_value, list):
-        missing = [name for name in error.validator_value if name not in instance]
-        if missing:
-            return InvalidInput(f"{field}.{missing[0]}", rule, "is required")
-    named = _from_alternatives(prefix, field, error) if rule in ("anyOf", "oneOf") else None
-    if named is None:
-        named = closed_name_error(field, error)
-    if named is not None:
-        return named
-    if rule == "additionalProperties" and isinstance(instance, dict):
-        extras = extra_properties(error.schema, instance) if isinstance(error.schema, dict) else []
-        if extras:
-            return InvalidInput(f"{field}.{extras[0]}", rule, "is not an allowed property")
-    return InvalidInput(field, rule, _shorten(error.message))
+    """Name the field and rule of a jsonschema error (see `reference.invalid`)."""
+    from . import reference  # noqa: PLC0415 - see above
+
+    return reference.invalid(prefix, error)

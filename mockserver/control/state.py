@@ -6,15 +6,26 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from ..contract.spec import Spec
 from ..contract.validation import Validators
-from ..persist import Database
 from ..store import Clock, ManualClock, Store, SystemClock
 from .faults import FaultSet
 from .journal import Journal, Violation
 
-__all__ = ["DEFAULT_BODY_TIMEOUT", "DEFAULT_MAX_KEY_LENGTH", "ClockOption", "ServerState", "make_clock"]
+if TYPE_CHECKING:
+    from ..persist import Database  # imported by http/app.py only when a server has a database
+
+__all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_MAX_KEY_LENGTH",
+    "ClockOption",
+    "CommittingLock",
+    "ServerState",
+    "make_clock",
+]
 
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds to receive a whole request body
 DEFAULT_MAX_KEY_LENGTH = 256  # characters of an API key; longer ones get 401
@@ -77,6 +88,11 @@ class ServerState:
         if self.database is not None:
             self.database.commit()
 
+    def commit_if_open(self) -> None:
+        """Commit as `commit` does, while the file is held (a stopped server's next start commits)."""
+        if self.database is not None and self.database.is_open:
+            self.database.commit()
+
     def advance_clock(self, seconds: float) -> datetime:
         """Move a manual clock forwards (under the store lock)."""
         with self.lock:
@@ -107,3 +123,43 @@ class ServerState:
             self.journal.clear()
             self.violations.clear()
             self.faults.clear()
+
+
+class CommittingLock:
+    """`ServerState.lock` for code outside the server: leaving it commits what was changed under it.
+
+    A test thread that writes through `MockServer.store` holds this lock; when its outermost hold
+    ends, the store's changes are committed to the database (if there is one) before the lock is
+    released, as a request's are before its answer. Re-entrant, like the lock it wraps.
+    """
+
+    def __init__(self, state: ServerState) -> None:
+        self._state = state
+        self._depth = threading.local()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock (re-entrant); False when `blocking` is False or `timeout` ran out first."""
+        taken = self._state.lock.acquire(blocking, timeout)
+        if taken:
+            self._depth.value = getattr(self._depth, "value", 0) + 1
+        return taken
+
+    def release(self) -> None:
+        """Give the lock back; the outermost release commits first (DatabaseWriteFailed after releasing)."""
+        depth = getattr(self._depth, "value", 0)
+        if depth < 1:
+            raise RuntimeError("cannot release un-acquired lock")
+        try:
+            if depth == 1:
+                self._state.commit_if_open()
+        finally:
+            self._depth.value = depth - 1
+            self._state.lock.release()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()

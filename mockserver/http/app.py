@@ -23,7 +23,6 @@ from ..control.state import (
     ServerState,
     make_clock,
 )
-from ..persist import Database
 from ..store import IdFactory, Store
 from ..store.store import DEFAULT_MAX_TENANTS
 from .access_log import AccessLog, make_access_log
@@ -112,7 +111,11 @@ def create_app(
         raise ValueError(f"max_key_length must be at least 1, not {max_key_length}")
     if admin_token is not None and not admin_token:
         raise ValueError("admin_token must not be empty")
-    durable = Database(database) if database is not None else None
+    durable = None
+    if database is not None:
+        from ..persist import Database  # noqa: PLC0415 - sqlite3 and the format only for a database
+
+        durable = Database(database)
     if store is None:
         secret = f"infrai-mock-seed-{seed}".encode() if seed is not None else secrets.token_bytes(32)
         store = Store(

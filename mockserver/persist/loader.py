@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..store.records import GroupRecord, TenantRecord
@@ -40,9 +41,9 @@ def load(connection: sqlite3.Connection) -> Loaded:
 def _read(connection: sqlite3.Connection) -> Loaded:
     meta = dict(connection.execute("SELECT name, value FROM meta"))
     tenants: dict[int, TenantRecord] = {}
-    for number, key, seq, snapshot_serial, days, auto_export, destination in connection.execute(
-        "SELECT generation, key, seq, snapshot_serial, retention_days, auto_export, export_destination "
-        "FROM tenants"
+    for number, key, seq, snapshot_serial, days, auto_export, destination, clock in connection.execute(
+        "SELECT generation, key, seq, snapshot_serial, retention_days, auto_export, export_destination, "
+        "clock FROM tenants"
     ):
         tenants[number] = TenantRecord(
             key=key,
@@ -50,6 +51,7 @@ def _read(connection: sqlite3.Connection) -> Loaded:
             seq=seq,
             retention=Retention(days, bool(auto_export), destination),
             snapshot_serial=snapshot_serial,
+            clock=None if clock is None else datetime.fromisoformat(clock),
         )
     for number, *fields in connection.execute(
         "SELECT tenant, id, fingerprint, title, exception_type, status, substatus FROM groups"

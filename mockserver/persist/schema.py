@@ -20,11 +20,14 @@ __all__ = ["APPLICATION_ID", "FORMAT_VERSION", "MIGRATIONS", "DatabaseUnusable",
 
 # "IEMK": infrai errors mock. SQLite stores it in the file header (PRAGMA application_id).
 APPLICATION_ID = 0x49454D4B
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _BUSY_TIMEOUT_S = 0.5
 
-# Format 1. Tenants are numbered by their cursor generation, which no other tenant ever gets (a
-# reset hands out new ones), so rows name a tenant by that integer instead of repeating its key.
+# The current format (2). Tenants are numbered by their cursor generation, which no other tenant
+# ever gets (a reset hands out new ones), so rows name a tenant by that integer instead of
+# repeating its key. `tenants.clock` is the tenant's own frozen time (ISO 8601, microseconds), NULL
+# while it follows the server's clock. `meta` holds the cursor secret, the generation serial, the
+# server's manual clock and the seeded id factory's position.
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE tenants (
@@ -34,7 +37,8 @@ CREATE TABLE tenants (
     snapshot_serial INTEGER NOT NULL,
     retention_days INTEGER NOT NULL,
     auto_export INTEGER NOT NULL,
-    export_destination TEXT
+    export_destination TEXT,
+    clock TEXT
 );
 CREATE TABLE groups (
     tenant INTEGER NOT NULL,
@@ -69,8 +73,14 @@ CREATE TABLE snapshots (
 CREATE TABLE auto_exports (id INTEGER PRIMARY KEY, batch TEXT NOT NULL);
 """
 
-# Format n -> n + 1, each run inside the opening transaction. Format 1 is the first, so none yet.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+def _tenant_clocks(connection: sqlite3.Connection) -> None:
+    """Format 1 -> 2: tenants may have their own frozen clock (format 1 files have none, so NULL)."""
+    connection.execute("ALTER TABLE tenants ADD COLUMN clock TEXT")
+
+
+# Format n -> n + 1, each run inside the opening transaction (all steps commit together or not at all).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _tenant_clocks}
 
 
 class DatabaseUnusable(RuntimeError):

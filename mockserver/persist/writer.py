@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -35,6 +36,7 @@ _PURGE = "DELETE FROM events WHERE tenant = ? AND seq <= ?"
 _SET_RETENTION = (
     "UPDATE tenants SET retention_days = ?, auto_export = ?, export_destination = ? WHERE generation = ?"
 )
+_SET_TENANT_CLOCK = "UPDATE tenants SET clock = ? WHERE generation = ?"
 _SAVE_IDEMPOTENCY = "INSERT OR REPLACE INTO idempotency (tenant, key, result) VALUES (?, ?, ?)"
 _SAVE_SNAPSHOT = "INSERT OR REPLACE INTO snapshots (tenant, id, ordered) VALUES (?, ?, ?)"
 _DROP_SNAPSHOT = "DELETE FROM snapshots WHERE tenant = ? AND id = ?"
@@ -174,6 +176,12 @@ class ChangeWriter:
     def snapshot_dropped(self, tenant: str, snapshot_id: int) -> None:
         """Delete an evicted ordering."""
         self._pending.append((_DROP_SNAPSHOT, (self._generations[tenant], snapshot_id)))
+
+    def tenant_clock_set(self, tenant: str, now: datetime | None) -> None:
+        """Update the tenant's clock column (microseconds kept, so a restart resumes at the same instant)."""
+        self._pending.append(
+            (_SET_TENANT_CLOCK, (None if now is None else now.isoformat(), self._generations[tenant]))
+        )
 
     def auto_exported(self, batch: dict[str, Any]) -> None:
         """Append the export batch."""

@@ -12,6 +12,7 @@ reported: they follow from the events, and a restore recomputes them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class Changes(Protocol):
     def snapshot_dropped(self, tenant: str, snapshot_id: int) -> None:
         """Record that a group walk's order was evicted from its bounded cache."""
 
+    def tenant_clock_set(self, tenant: str, now: datetime | None) -> None:
+        """Record the tenant's own clock's time (a freeze, advance or set); None: on the server's again."""
+
     def auto_exported(self, batch: dict[str, Any]) -> None:
         """Record an automatic export batch written by retention."""
 
@@ -94,6 +98,9 @@ class NoChanges:
         """Ignore."""
 
     def snapshot_dropped(self, tenant: str, snapshot_id: int) -> None:
+        """Ignore."""
+
+    def tenant_clock_set(self, tenant: str, now: datetime | None) -> None:
         """Ignore."""
 
     def auto_exported(self, batch: dict[str, Any]) -> None:

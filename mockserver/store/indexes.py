@@ -43,6 +43,8 @@ class EventIndex:
         # Search is a substring match, so words are indexed by their trigrams: an event holding a
         # term holds every trigram of it, and the rarest trigram's list bounds the walk.
         self._grams: dict[str, array[int]] = {}
+        # True after a restore that left the trigrams out: they are filed on the first free-text search.
+        self._grams_deferred = False
         self._dead = 0
 
     def __len__(self) -> int:
@@ -57,7 +59,8 @@ class EventIndex:
         self._postings("error_group_id", event.group_id).append(event.seq)
         for name, value in event.index_keys():
             self._postings(name, value).append(event.seq)
-        self._file_grams(event)
+        if not self._grams_deferred:
+            self._file_grams(event)
 
     def _file_grams(self, event: Event) -> None:
         gram_lists = self._grams
@@ -67,9 +70,18 @@ class EventIndex:
                 postings = gram_lists[gram] = array("I")
             postings.append(event.seq)
 
-    def extend(self, events: list[Event]) -> None:
-        """File many events at once (a restore), in ascending sequence, all above the highest so far."""
+    def extend(self, events: list[Event], *, defer_grams: bool = False) -> None:
+        """File many events at once (a restore), in ascending sequence, all above the highest so far.
+
+        `defer_grams` leaves the trigram lists out until a free-text search first needs them, so a
+        restore does not pay for a search that may never come (about a third of its time).
+        """
         stored, by_id, order, times, fields = self.events, self.by_id, self._order, self._times, self._fields
+        if defer_grams or self._grams_deferred:
+            self._grams_deferred = True
+        else:
+            for event in events:
+                self._file_grams(event)
         for event in events:
             seq = event.seq
             stored[seq] = event
@@ -85,7 +97,14 @@ class EventIndex:
                     values[value] = [seq]
                 else:
                     postings.append(seq)
-            self._file_grams(event)
+
+    def _gram_lists(self) -> dict[str, array[int]]:
+        """Return the trigram lists, filing every live event's first if a restore deferred them."""
+        if self._grams_deferred:
+            self._grams_deferred = False
+            for event in self.oldest_first():
+                self._file_grams(event)
+        return self._grams
 
     def _postings(self, name: str, value: str) -> list[int]:
         return self._fields.setdefault(name, {}).setdefault(value, [])
@@ -190,7 +209,7 @@ class EventIndex:
         for term in terms:
             if len(term) < GRAM:
                 continue
-            rarest = min((self._grams.get(gram, _EMPTY) for gram in grams(term)), key=len)
+            rarest = min((self._gram_lists().get(gram, _EMPTY) for gram in grams(term)), key=len)
             if len(rarest) < best_size:
                 best, best_size = [rarest], len(rarest)
         if best is None:

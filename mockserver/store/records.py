@@ -8,6 +8,7 @@ these records from its database; `Tenant.restore` turns one into a live tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .retention import Retention
@@ -42,6 +43,7 @@ class TenantRecord:
         idempotency: First results by idempotency key.
         snapshots: Group-walk orderings by snapshot id, least recently used first.
         snapshot_serial: The last snapshot id handed out.
+        clock: The tenant's own frozen time, or None while it reads the server's clock.
 
     """
 
@@ -54,3 +56,4 @@ class TenantRecord:
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
     snapshots: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     snapshot_serial: int = 0
+    clock: datetime | None = None

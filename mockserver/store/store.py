@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .changes import Changes
 from .clock import Clock, SystemClock
@@ -14,8 +14,10 @@ from .ids import IdFactory
 from .model import Event
 from .records import GroupRecord, TenantRecord
 from .shared import Shared
-from .state_document import TenantImage, read_document
 from .tenant import Tenant
+
+if TYPE_CHECKING:
+    from .state_document import TenantImage
 
 __all__ = ["DEFAULT_MAX_TENANTS", "Store"]
 
@@ -48,6 +50,7 @@ def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
         ],
         events=events,
         idempotency=dict(image.idempotency),
+        clock=image.clock,
     )
 
 
@@ -144,6 +147,8 @@ class Store:
         A document's `generation` (written by `dump(internal=True)`) is kept, so the cursors of a
         restored tenant stay valid; without one the tenant is a new incarnation.
         """
+        from .state_document import read_document  # noqa: PLC0415 - only servers that load state need it
+
         image = read_document(document, now=self.shared.clock.now, new_id=self.ids.new)
         key = api_key if api_key is not None else image.api_key
         if key is None:
@@ -157,7 +162,6 @@ class Store:
             self._serial += 1
             generation = self._serial
         tenant = Tenant.restore(self.shared, _record(image, key, generation))
-        tenant.keep_own_clock(image.clock)
         self._tenants[key] = tenant
         self._report_loaded(tenant, generation)
         return tenant
@@ -174,6 +178,8 @@ class Store:
         changes.retention_set(tenant.key, tenant.retention_settings)
         for key, result in tenant.idempotency_results():
             changes.idempotency_recorded(tenant.key, key, result)
+        if tenant.has_own_clock:
+            changes.tenant_clock_set(tenant.key, tenant.now())
 
     @property
     def serial(self) -> int:

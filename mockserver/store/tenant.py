@@ -21,7 +21,6 @@ from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_
 from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
-from .state_document import STATE_VERSION
 
 __all__ = ["Tenant"]
 
@@ -68,6 +67,7 @@ class Tenant:
         """Give the tenant its own clock, frozen at its current time (a no-op once it has one)."""
         if self._clock is None:
             self._clock = ManualClock(self._shared.clock.now())
+            self._shared.changes.tenant_clock_set(self.key, self._clock.now())
         return self._clock.now()
 
     def advance_clock(self, seconds: float) -> datetime:
@@ -79,21 +79,25 @@ class Tenant:
         self.freeze_clock()
         assert self._clock is not None
         now = self._clock.advance(seconds)
+        self._shared.changes.tenant_clock_set(self.key, now)
         self._purge()
         return now
 
     def keep_own_clock(self, when: datetime | None) -> None:
         """Give the tenant its own clock frozen at `when`, or (None) make it follow the server's again.
 
-        For loaders (state documents, persistence); tests move a clock with `advance_clock` / `set_clock`.
+        Reported to `shared.changes` like any move; tests move a clock with `advance_clock` / `set_clock`,
+        and loaders pass the time in the `TenantRecord` they restore from.
         """
         self._clock = ManualClock(when) if when is not None else None
+        self._shared.changes.tenant_clock_set(self.key, when)
 
     def set_clock(self, when: datetime) -> datetime:
         """Move this tenant's own clock to `when` (never backwards; freezing it first) and purge."""
         self.freeze_clock()
         assert self._clock is not None
         now = self._clock.set(when)
+        self._shared.changes.tenant_clock_set(self.key, now)
         self._purge()
         return now
 
@@ -121,7 +125,7 @@ class Tenant:
             )
         restored = Event.restored
         events = [restored(seq, doc, encoded) for seq, doc, encoded in record.events]
-        tenant._index.extend(events)
+        tenant._index.extend(events, defer_grams=True)  # filed on the first free-text search
         by_group: dict[str, list[Event]] = {}
         for event in events:
             by_group.setdefault(event.group_id, []).append(event)
@@ -137,6 +141,7 @@ class Tenant:
         tenant._idempotent = dict(record.idempotency)
         tenant._retention = record.retention
         tenant._snapshots.restore(record.snapshots, record.snapshot_serial)
+        tenant._clock = ManualClock(record.clock) if record.clock is not None else None
         return tenant
 
     # -- capture -----------------------------------------------------------------------------------
@@ -508,6 +513,8 @@ class Tenant:
             if internal:
                 doc["seq"] = event.seq
             events.append(doc)
+        from .state_document import STATE_VERSION  # noqa: PLC0415 - state documents load on first use
+
         document: dict[str, Any] = {
             "version": STATE_VERSION,
             "api_key": self.key,

@@ -6,36 +6,57 @@ every app it serves, so `http/` never imports this layer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Final
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from ..http.app_keys import STATE
-from .access import admin_enabled
+from .access import PREFIX, admin_enabled
 from .docs import add_docs_routes
-from .inspector import PREFIX, add_inspector_routes
+from .render import when
 
-__all__ = ["PREFIX", "add_ui_routes"]
+__all__ = ["PREFIX", "add_inspector_routes", "add_ui_routes", "when"]
 
 _HERE = Path(__file__).resolve().parent
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-def when(iso: str) -> str:
-    """Show a wire timestamp (`2026-01-01T17:00:00.000Z`) as `2026-01-01 17:00:00`, to the second."""
-    return iso.replace("T", " ", 1)[:19] if isinstance(iso, str) and len(iso) >= 19 else str(iso)
+# The inspector's routes: method, path below PREFIX, route name (its view in `inspector.VIEWS`).
+_INSPECTOR_ROUTES: Final = (
+    ("GET", "", "ui_tenants"),
+    ("POST", "/login", "ui_login"),
+    ("POST", "/reset", "ui_reset"),
+    ("POST", "/find", "ui_find"),
+    ("GET", "/tenants/{tenant}", "ui_groups"),
+    ("GET", "/tenants/{tenant}/groups/{group}", "ui_group"),
+    ("POST", "/tenants/{tenant}/groups/{group}/{action}", "ui_group_change"),
+)
+
+
+def _deferred(name: str) -> Handler:
+    """Route to the inspector's view `name`, importing the inspector (and what it reads) on first use."""
+
+    async def view(request: web.Request) -> web.StreamResponse:
+        from .inspector import VIEWS  # noqa: PLC0415 - a server nobody inspects never loads the pages
+
+        return await VIEWS[name](request)
+
+    return view
+
+
+def add_inspector_routes(app: web.Application) -> None:
+    """Register the inspector's pages on `app` (route names start with `ui_`; GET without HEAD)."""
+    for method, tail, name in _INSPECTOR_ROUTES:
+        app.router.add_route(method, f"{PREFIX}{tail}", _deferred(name), name=name)
 
 
 def add_ui_routes(app: web.Application) -> web.Application:
-    """Serve `/`, `/docs`, `/openapi.{yaml,json}` and, unless the admin API is off, the inspector."""
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        filters={"when": when},
-    )
+    """Serve `/`, `/docs`, `/openapi.{yaml,json}` and, unless the admin API is off, the inspector.
+
+    The templates are rendered by `render.py`, which imports Jinja2 on the first page shown.
+    """
     add_docs_routes(app)
     if admin_enabled(app[STATE]):
         add_inspector_routes(app)

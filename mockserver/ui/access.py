@@ -20,6 +20,7 @@ from ..http.control_views import ADMIN_TOKEN_HEADER
 
 __all__ = [
     "COOKIE",
+    "PREFIX",
     "TOKEN_HEADER",
     "admin_enabled",
     "admin_token",
@@ -28,6 +29,8 @@ __all__ = [
     "mask_key",
     "tenant_handle",
 ]
+
+PREFIX: Final = "/__mock/ui"  # where the inspector lives
 
 COOKIE: Final = "infrai_mock_admin"
 TOKEN_HEADER: Final = ADMIN_TOKEN_HEADER  # the control API's header, read by the inspector too

@@ -6,16 +6,16 @@ offline; it reads `/openapi.json`, the very document the mock is driven by.
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import json
 from pathlib import Path
 from typing import Final
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from ..http.app_keys import STATE
 from .access import admin_enabled
+from .render import render_template
 
 __all__ = ["add_docs_routes", "swagger_assets"]
 
@@ -23,20 +23,26 @@ DOCS: Final = "/docs"
 
 
 def swagger_assets() -> Path:
-    """Return the folder of Swagger UI's distribution files, as shipped by `swagger-ui-py`."""
-    return Path(str(importlib.resources.files("swagger_ui") / "static"))
+    """Return the folder of Swagger UI's distribution files, as shipped by `swagger-ui-py`.
+
+    Found without importing `swagger_ui` (which imports PyYAML and more): only its files are served.
+    """
+    found = importlib.util.find_spec("swagger_ui")
+    if found is None or not found.submodule_search_locations:
+        raise ModuleNotFoundError("swagger-ui-py is not installed (it ships the files of /docs)")
+    return Path(next(iter(found.submodule_search_locations))) / "static"
 
 
 async def home(request: web.Request) -> web.StreamResponse:
     """Say what the server is and link the docs and the inspector."""
     state = request.app[STATE]
     context = {"operations": len(state.spec.operations), "inspector": admin_enabled(state)}
-    return aiohttp_jinja2.render_template("home.html", request, context)
+    return render_template("home.html", request, context)
 
 
 async def docs(request: web.Request) -> web.StreamResponse:
     """Render the interactive API reference."""
-    return aiohttp_jinja2.render_template("docs.html", request, {"title": _title(request)})
+    return render_template("docs.html", request, {"title": _title(request)})
 
 
 def _title(request: web.Request) -> str:

@@ -1,6 +1,6 @@
 """The inspector at `/__mock/ui`: tenants, the group stream, a group's events, the journal, reset.
 
-Pages are rendered on the server (jinja2 through aiohttp-jinja2, autoescaped); `inspector.js`
+Pages are rendered on the server (Jinja2, autoescaped, see `render.py`); `inspector.js`
 re-fetches the page every second and swaps the `#live` part in place, so it follows a running
 test suite without a reload. Changes go through the store's own methods under the state lock
 (`Tenant.set_status`, `Tenant.delete_group`) and `ServerState.reset`, as the API's do.
@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
@@ -22,7 +21,8 @@ from ..control.state import ServerState
 from ..http.app_keys import STATE
 from ..store import DomainError
 from ..store.clock import iso_ms
-from .access import COOKIE, TOKEN_HEADER, admin_token, is_allowed, mask_key, tenant_handle
+from .access import COOKIE, PREFIX, TOKEN_HEADER, admin_token, is_allowed, mask_key, tenant_handle
+from .render import render_template
 from .snapshot import (
     GroupFilters,
     find_tenant,
@@ -34,9 +34,8 @@ from .snapshot import (
     tenant_rows,
 )
 
-__all__ = ["PREFIX", "add_inspector_routes"]
+__all__ = ["PREFIX", "VIEWS"]
 
-PREFIX: Final = "/__mock/ui"
 ACTIONS: Final = {"resolve": "resolved", "unresolve": "unresolved", "ignore": "ignored"}
 EVENTS_SHOWN: Final = 50
 
@@ -72,7 +71,7 @@ def _protected(view: View) -> View:
         if not is_allowed(state, request):
             wrong = bool(request.query.get("token") or request.headers.get(TOKEN_HEADER))
             context = _common(state, wrong=wrong, next=request.path)
-            return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+            return render_template("login.html", request, context, status=401)
         if "token" in request.query and request.method == "GET":
             # Keep the token in the cookie and drop it from the address bar (and from history).
             rest = {name: value for name, value in request.query.items() if name != "token"}
@@ -83,7 +82,7 @@ def _protected(view: View) -> View:
             return await view(request)
         except Missing as exc:
             context = _common(state, message=str(exc))
-            return aiohttp_jinja2.render_template("missing.html", request, context, status=404)
+            return render_template("missing.html", request, context, status=404)
 
     return guarded
 
@@ -105,7 +104,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return web.Response(status=403, text="cross-site request refused")
     if expected is not None and not hmac.compare_digest(token.encode(), expected.encode()):
         context = _common(state, wrong=True, next=target)
-        return aiohttp_jinja2.render_template("login.html", request, context, status=401)
+        return render_template("login.html", request, context, status=401)
     response = _see_other(target)
     if expected is not None:
         _remember(response, token)
@@ -124,7 +123,7 @@ async def tenants(request: web.Request) -> web.StreamResponse:
     """Render the tenant picker and the whole server's journal."""
     state = _state(request)
     context = _common(state, tenants=tenant_rows(state), journal=journal_rows(state))
-    return aiohttp_jinja2.render_template("tenants.html", request, context)
+    return render_template("tenants.html", request, context)
 
 
 def _tenant_key(request: web.Request) -> str:
@@ -150,7 +149,7 @@ async def groups(request: web.Request) -> web.StreamResponse:
         environments=spec_enum(state, "Environment"),
         journal=journal_rows(state, key),
     )
-    return aiohttp_jinja2.render_template("groups.html", request, context)
+    return render_template("groups.html", request, context)
 
 
 async def group(request: web.Request) -> web.StreamResponse:
@@ -176,7 +175,7 @@ async def group(request: web.Request) -> web.StreamResponse:
         points=sparkline_points(hourly),
         actions=ACTIONS,
     )
-    return aiohttp_jinja2.render_template("group.html", request, context)
+    return render_template("group.html", request, context)
 
 
 def _event_view(event: Any) -> dict[str, Any]:
@@ -230,19 +229,13 @@ async def reset(request: web.Request) -> web.StreamResponse:
     return _see_other(PREFIX)
 
 
-def add_inspector_routes(app: web.Application) -> None:
-    """Register the inspector's pages on `app` (route names start with `ui_`)."""
-    router = app.router
-    router.add_get(PREFIX, _protected(tenants), name="ui_tenants", allow_head=False)
-    router.add_post(f"{PREFIX}/login", login, name="ui_login")
-    router.add_post(f"{PREFIX}/reset", _protected(reset), name="ui_reset")
-    router.add_post(f"{PREFIX}/find", _protected(find), name="ui_find")
-    router.add_get(f"{PREFIX}/tenants/{{tenant}}", _protected(groups), name="ui_groups", allow_head=False)
-    router.add_get(
-        f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}", _protected(group), name="ui_group", allow_head=False
-    )
-    router.add_post(
-        f"{PREFIX}/tenants/{{tenant}}/groups/{{group}}/{{action}}",
-        _protected(change_group),
-        name="ui_group_change",
-    )
+# The views by route name; `ui/__init__.py` routes to them and imports this module on the first page.
+VIEWS: Final[dict[str, View]] = {
+    "ui_tenants": _protected(tenants),
+    "ui_login": login,
+    "ui_reset": _protected(reset),
+    "ui_find": _protected(find),
+    "ui_groups": _protected(groups),
+    "ui_group": _protected(group),
+    "ui_group_change": _protected(change_group),
+}

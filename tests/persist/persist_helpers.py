@@ -42,5 +42,7 @@ def picture(store: Store) -> dict[str, Any]:
             "groups": groups,
             "details": [tenant.group_detail(group["id"]) for group in groups],
             "retention": tenant.retention(),
+            "clock": (tenant.has_own_clock, tenant.now()),
+            "search": tenant.search_events("ure 3", limit=100).items,  # the trigram index, too
         }
     return state

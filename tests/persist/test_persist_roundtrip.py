@@ -1,9 +1,10 @@
 """Whatever a store went through, a new store restored from its SQLite file reads exactly the same.
 
 Property: for any sequence of captures (with and without idempotency keys), status changes,
-deletes, bulk actions, retention changes, clock moves (purges, auto-exports), group walks and
-resets over two tenants, committed after each operation, the restored store answers every read
-like the original, repeats every idempotency key's first result, and accepts the original's cursors.
+deletes, bulk actions, retention changes, clock moves (the server's and a tenant's own: purges,
+auto-exports), group walks and resets (all, or one tenant) over two tenants, committed after each
+operation, the restored store answers every read like the original, repeats every idempotency key's
+first result, and accepts the original's cursors.
 """
 
 from __future__ import annotations
@@ -47,10 +48,23 @@ retention_op = st.tuples(
     st.sampled_from([None, "s3://x"]),
 )
 clock_op = st.tuples(st.just("clock"), st.integers(0, 3 * 86400))
+tenant_clock_op = st.tuples(st.just("tenant_clock"), st.sampled_from(KEYS), st.integers(0, 3 * 86400))
+tenant_reset_op = st.tuples(st.just("tenant_reset"), st.sampled_from(KEYS))
 walk_op = st.tuples(st.just("walk"), st.sampled_from(KEYS))
 reset_op = st.tuples(st.just("reset"))
 operations = st.lists(
-    st.one_of(capture_op, capture_op, status_op, bulk_op, retention_op, clock_op, walk_op, reset_op),
+    st.one_of(
+        capture_op,
+        capture_op,
+        status_op,
+        bulk_op,
+        retention_op,
+        clock_op,
+        tenant_clock_op,
+        walk_op,
+        reset_op,
+        tenant_reset_op,
+    ),
     max_size=40,
 )
 
@@ -79,6 +93,10 @@ def _apply(store: Store, op: tuple[Any, ...], cursors: list[tuple[str, str, str]
     elif kind == "clock":
         store.clock.advance(op[1])  # type: ignore[attr-defined]
         store.purge_expired()
+    elif kind == "tenant_clock":
+        store.tenant(op[1]).advance_clock(op[2])
+    elif kind == "tenant_reset":
+        store.reset_tenant(op[1])  # its cursors stay in the list: expired before and after the restart
     elif kind == "walk":
         tenant = store.tenant(op[1])
         groups = tenant.list_groups(limit=1)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from persist_helpers import open_store, picture
 
 from mockserver.cli import main
 from mockserver.persist import FORMAT_VERSION, Database, DatabaseUnusable, schema
@@ -21,7 +22,7 @@ def test_a_new_database_is_marked_with_the_application_id_and_the_current_format
     rows = sqlite3.connect(path)
     try:
         assert rows.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        assert rows.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION == 1
+        assert rows.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION == 2
         assert rows.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         rows.close()
@@ -67,21 +68,121 @@ def test_an_older_format_without_a_migration_is_refused(tmp_path: Path) -> None:
     assert "cannot be migrated" in _refusal(path)
 
 
-def test_an_older_format_is_migrated_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The migration path, with a stand-in step: format 0 becomes the current format when opened."""
-    path = _sqlite_file(tmp_path / "older.db", application_id=APPLICATION_ID, version=FORMAT_VERSION - 1)
+# Format 1 as 0.x wrote it (mockserver/persist/schema.py before tenant clocks), kept here verbatim
+# so the migration is tested against the real old layout, not against today's schema minus a column.
+FORMAT_1 = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE tenants (
+    generation INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL,
+    snapshot_serial INTEGER NOT NULL,
+    retention_days INTEGER NOT NULL,
+    auto_export INTEGER NOT NULL,
+    export_destination TEXT
+);
+CREATE TABLE groups (
+    tenant INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    title TEXT NOT NULL,
+    exception_type TEXT,
+    status TEXT NOT NULL,
+    substatus TEXT,
+    PRIMARY KEY (tenant, id)
+);
+CREATE TABLE events (
+    tenant INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    group_id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
+CREATE INDEX events_by_group ON events (tenant, group_id);
+CREATE TABLE idempotency (
+    tenant INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+CREATE TABLE snapshots (
+    tenant INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    ordered TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+);
+CREATE TABLE auto_exports (id INTEGER PRIMARY KEY, batch TEXT NOT NULL);
+"""
+_FORMAT_1_TABLES = ("meta", "tenants", "groups", "events", "idempotency", "snapshots", "auto_exports")
 
-    def step(connection: sqlite3.Connection) -> None:
-        connection.execute("DROP TABLE something")
-        for statement in schema.SCHEMA.split(";"):
-            if statement.strip():
-                connection.execute(statement)
 
-    monkeypatch.setitem(schema.MIGRATIONS, FORMAT_VERSION - 1, step)
-    Database(path).close()
-    rows = sqlite3.connect(path)
+def _format_1_copy(source: Path, target: Path) -> None:
+    """Write `source`'s rows into a new format-1 file (every format-1 column, nothing newer)."""
+    rows = sqlite3.connect(target)
     try:
-        assert rows.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
+        rows.executescript(FORMAT_1)
+        rows.execute("ATTACH DATABASE ? AS source", (str(source),))
+        for table in _FORMAT_1_TABLES:
+            columns = ", ".join(row[1] for row in rows.execute(f"PRAGMA main.table_info({table})"))
+            rows.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM source.{table}")
+        rows.commit()
+        rows.execute("DETACH DATABASE source")
+        rows.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        rows.execute("PRAGMA user_version = 1")
+        rows.commit()
+    finally:
+        rows.close()
+
+
+def test_a_format_1_file_is_migrated_to_format_2_and_keeps_every_answer(tmp_path: Path) -> None:
+    current = tmp_path / "current.db"
+    store, database, _ = open_store(current)
+    tenant = store.tenant("old-key")
+    for number in range(5):
+        tenant.capture({"text": f"boom {number % 2}", "tags": {"n": str(number)}}, source="message")
+    tenant.set_status(tenant.list_groups().items[0]["id"], "resolved")
+    tenant.set_retention(7, True, "s3://old")
+    store.tenant("second-key").capture({"text": "also here"}, source="message", idempotency_key="k")
+    before = picture(store)
+    database.close()
+    old = tmp_path / "old.db"
+    _format_1_copy(current, old)
+
+    store, database, _ = open_store(old)
+    try:
+        assert picture(store) == before
+        assert not store.tenant("old-key").has_own_clock
+        store.tenant("old-key").advance_clock(5)  # the new column is written like any other
+    finally:
+        database.close()
+    rows = sqlite3.connect(old)
+    try:
+        assert rows.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert rows.execute("SELECT count(*) FROM events").fetchone()[0] == 6
+        assert rows.execute("SELECT clock FROM tenants WHERE key = 'old-key'").fetchone()[0] is not None
+    finally:
+        rows.close()
+
+
+def test_a_failed_migration_leaves_the_file_at_its_old_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration runs inside the opening transaction: a step that fails changes nothing."""
+    current = tmp_path / "current.db"
+    Database(current).close()
+    old = tmp_path / "old.db"
+    _format_1_copy(current, old)
+
+    def broken(connection: sqlite3.Connection) -> None:
+        connection.execute("ALTER TABLE tenants ADD COLUMN clock TEXT")
+        raise sqlite3.OperationalError("disk I/O error (a stand-in)")
+
+    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
+    assert "disk I/O error" in _refusal(old)
+    rows = sqlite3.connect(old)
+    try:
+        assert rows.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert "clock" not in [row[1] for row in rows.execute("PRAGMA table_info(tenants)")]
     finally:
         rows.close()
 

@@ -144,6 +144,36 @@ class TestIdFactory:
         store.reset()
         assert store.tenant("k").capture({"message": "m"}, source="capture") == fresh
 
+    def test_a_factory_resumed_at_a_position_goes_on_like_the_original(self) -> None:
+        """`resume(*position())` on a new factory with the same seed continues the same sequence."""
+        original = IdFactory(42)
+        for _ in range(7):
+            original.new("evt")
+        position = original.position()
+        assert position == ("42", 7)
+        resumed = IdFactory(42)
+        resumed.resume(*position)
+        assert [resumed.new("evt") for _ in range(3)] == [original.new("evt") for _ in range(3)]
+
+    def test_a_forked_factory_leaves_its_seeds_sequence_and_can_be_resumed(self) -> None:
+        """A fork draws from a stream of its own, recorded in its position like the seed's."""
+        seeded, forked = IdFactory(42), IdFactory(42)
+        forked.fork()
+        stream, drawn = forked.position() or ("", -1)
+        assert stream.startswith("42/")
+        assert drawn == 0
+        fork_ids = [forked.new("evt") for _ in range(5)]
+        assert not set(fork_ids) & {seeded.new("evt") for _ in range(50)}
+        again = IdFactory(42)
+        again.resume(stream, 2)
+        assert [again.new("evt") for _ in range(3)] == fork_ids[2:]
+
+    def test_an_unseeded_factory_has_no_position(self) -> None:
+        """Random ids need none: they cannot repeat a sequence."""
+        factory = IdFactory()
+        factory.new("evt")
+        assert factory.position() is None
+
 
 class TestErrors:
     def test_not_found_carries_code_and_resource(self) -> None:
