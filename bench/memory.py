@@ -45,7 +45,9 @@ def _fresh(i: int) -> dict[str, object]:
 
 def main() -> None:
     """Build the store, capture N events, report bytes per event."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", "--events", type=int, default=100_000)
     parser.add_argument("--trace", action="store_true", help="report tracemalloc's top 15 sites by line")
     args = parser.parse_args()
@@ -73,7 +75,8 @@ def main() -> None:
         print(f"tracemalloc: {total / stored:,.0f} bytes per event traced; top sites:")
         for stat in stats[:15]:
             frame = stat.traceback[0]
-            print(f"  {stat.size / stored:7,.0f} B/event  {frame.filename.split('/mockserver/')[-1]}:{frame.lineno}")
+            where = frame.filename.split("/mockserver/")[-1]
+            print(f"  {stat.size / stored:7,.0f} B/event  {where}:{frame.lineno}")
     assert len(tenant.events_oldest_first()) == args.events
 
 
