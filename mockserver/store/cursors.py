@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidInput
@@ -26,9 +26,14 @@ class Page:
 
     items: list[dict[str, Any]]
     next_cursor: str | None
+    # The envelope, when the store keeps one built (and encoded) for pages that repeat: equal to
+    # what `as_json` would build, shared between answers (do not mutate it).
+    wire: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         """Return the wire envelope ``{"items": [...], "next_cursor": ...}``."""
+        if self.wire is not None:
+            return self.wire
         return {"items": self.items, "next_cursor": self.next_cursor}
 
 

@@ -20,6 +20,7 @@ GROUP_SORTS: dict[str, Callable[[Group], tuple[Any, str]]] = {
 }
 
 Scope = tuple[str, str]
+_MINTED = 256  # cursors a pager remembers (then it starts over)
 
 
 def check_limit(limit: Any) -> int:
@@ -51,6 +52,9 @@ class Pager:
         self._tenant = tenant
         # Identifies this incarnation of the tenant, so cursors minted before a reset read as expired.
         self._generation = generation
+        # Cursors are deterministic (payload and scope signed with a fixed secret): a poll that ends
+        # where the last one did (an unchanged listing reuses its snapshot) gets the same cursor.
+        self._minted: dict[tuple[str, str, tuple[tuple[str, int], ...]], str] = {}
 
     @property
     def generation(self) -> int:
@@ -65,12 +69,19 @@ class Pager:
     def mint(self, scope: Scope, payload: dict[str, int]) -> str:
         """Return a signed cursor carrying `payload`."""
         operation, digest = scope
-        return self._codec.encode(
-            tenant=self._tenant,
-            operation=operation,
-            query=digest,
-            payload={**payload, "gen": self._generation},
-        )
+        key = (operation, digest, tuple(payload.items()))
+        cursor = self._minted.get(key)
+        if cursor is None:
+            cursor = self._codec.encode(
+                tenant=self._tenant,
+                operation=operation,
+                query=digest,
+                payload={**payload, "gen": self._generation},
+            )
+            if len(self._minted) >= _MINTED:
+                self._minted.clear()
+            self._minted[key] = cursor
+        return cursor
 
     def read(self, cursor: str | None, scope: Scope, *names: str) -> list[int] | None:
         """Return the named integer fields of a cursor for this scope; None when there is no cursor."""

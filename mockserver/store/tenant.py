@@ -10,6 +10,7 @@ from typing import Any, Literal
 from .capture import parse_capture
 from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
+from .documents import EncodedDocument
 from .errors import InvalidInput, NotFound
 from .export import rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
@@ -25,6 +26,8 @@ from .shared import Shared
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
+_PAGES = 64  # group pages a tenant keeps between changes (then it starts over)
+_GROUP_SCOPES: dict[tuple[str | None, str], Scope] = {}  # the cursor scope of each group listing
 
 
 def _described(raw: Mapping[str, Any] | None) -> Any:
@@ -46,9 +49,14 @@ class Tenant:
         self._retention = Retention()
         self._snapshots = SnapshotCache()
         # Sorted group orderings by (status, sort), each with the `_order_version` it was sorted at;
-        # every change that can move a group in (or into, or out of) an ordering bumps the version.
+        # every change that can move a group in (or into, or out of) an ordering, or change a group's
+        # document, bumps the version.
         self._order_version = 0
         self._orders: dict[tuple[str | None, str], tuple[int, tuple[str, ...]]] = {}
+        # Group pages by (status, sort, limit, snapshot, start), built at `_pages_version`: between
+        # changes, polls of a listing share one page, its envelope built and encoded once.
+        self._pages: dict[tuple[str | None, str, int, int, int], Page] = {}
+        self._pages_version = 0
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -318,7 +326,11 @@ class Tenant:
             check_status(status)
         if sort not in GROUP_SORTS:
             raise InvalidInput("sort", "enum", f"must be one of {', '.join(GROUP_SORTS)}")
-        scope = Pager.scope("list_groups", {"status": status, "sort": sort})
+        scope = _GROUP_SCOPES.get((status, sort))
+        if scope is None:  # one per checked (status, sort): twelve in all
+            scope = _GROUP_SCOPES[(status, sort)] = Pager.scope(
+                "list_groups", {"status": status, "sort": sort}
+            )
         position = self._pager.read(cursor, scope, "snapshot", "after")
         if position is None:
             # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
@@ -327,10 +339,35 @@ class Tenant:
         else:
             snapshot_id, start = position[0], position[1] + 1
             ordered = self._snapshots.recall(snapshot_id)
+        pages = self._pages
+        if self._pages_version != self._order_version:
+            pages.clear()
+            self._pages_version = self._order_version
+        key = (status, sort, limit, snapshot_id, start)
+        page = pages.get(key)
+        if page is None:
+            if len(pages) >= _PAGES:
+                pages.clear()
+            page = pages[key] = self._group_page(
+                ordered, start, status=status, scope=scope, snapshot_id=snapshot_id, limit=limit
+            )
+        return Page(list(page.items), page.next_cursor, page.wire)
+
+    def _group_page(
+        self,
+        ordered: Sequence[str],
+        start: int,
+        *,
+        status: str | None,
+        scope: Scope,
+        snapshot_id: int,
+        limit: int,
+    ) -> Page:
+        groups = self._groups
 
         def live() -> Iterator[tuple[int, dict[str, Any]]]:
             for offset in range(start, len(ordered)):
-                group = self._groups.get(ordered[offset])
+                group = groups.get(ordered[offset])
                 if group is not None and status in (None, group.status):
                     yield offset, group.as_json()
 
@@ -338,7 +375,7 @@ class Tenant:
         next_cursor = (
             None if last is None else self._pager.mint(scope, {"snapshot": snapshot_id, "after": last})
         )
-        return Page(items, next_cursor)
+        return Page(items, next_cursor, EncodedDocument({"items": items, "next_cursor": next_cursor}))
 
     def _ordering(self, status: str | None, sort: str) -> tuple[str, ...]:
         """Return the ids of the groups in `status` (None: all) in `sort` order, sorted once per change."""
@@ -376,8 +413,8 @@ class Tenant:
         change(group)
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
-            self._order_version += 1  # the group moves between status listings
         if (group.status, group.substatus) != (before, substatus):
+            self._order_version += 1  # it may move between status listings; its document changed
             self._shared.changes.group_saved(self.key, group)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
