@@ -49,9 +49,13 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # Documents the store builds once and never mutates, with how many verdicts to keep: every stored
-# event (they are kept anyway), and a few thousand group documents (rebuilt whenever a group
-# changes, so remembered old ones would otherwise pile up).
-SHARED_VERDICTS: Final = {"#/components/schemas/ErrorEvent": 200_000, "#/components/schemas/ErrorGroup": 4096}
+# event (they are kept anyway), and a few thousand group and group detail documents (rebuilt
+# whenever a group changes, or its detail's hour turns, so remembered old ones would otherwise pile up).
+SHARED_VERDICTS: Final = {
+    "#/components/schemas/ErrorEvent": 200_000,
+    "#/components/schemas/ErrorGroup": 4096,
+    "#/components/schemas/ErrorGroupDetail": 4096,
+}
 
 # jsonschema's side (`reference.py`) is imported where first needed (`from . import reference` in a
 # function: a dict lookup once loaded), never at module level: a start-up and valid traffic never need it.

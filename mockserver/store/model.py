@@ -173,9 +173,14 @@ class Group:
     environments: Counter[str] = field(default_factory=Counter)
     releases: Counter[str] = field(default_factory=Counter)
     hourly: Counter[int] = field(default_factory=Counter)
-    # The last ErrorGroup document and the state it was built from: reads between changes share it.
-    _doc: dict[str, Any] | None = None
+    # The last ErrorGroup document (with its JSON text) and the state it was built from: reads
+    # between changes share it, and a page of groups joins the texts instead of encoding dicts.
+    _doc: EncodedDocument | None = None
     _doc_key: tuple[str, str | None, int, int] | None = None
+    # The last ErrorGroupDetail document, the ErrorGroup document and the hour it was built from.
+    _detail: EncodedDocument | None = None
+    _detail_base: dict[str, Any] | None = None
+    _detail_hour: int = 0
 
     @property
     def count(self) -> int:
@@ -246,10 +251,13 @@ class Group:
         # Status, substatus and the stored events are everything the document depends on (title,
         # fingerprint and type never change). Events are appended at the end and removed only at
         # the head, so the oldest and newest sequence numbers identify the stored set exactly.
-        key = (self.status, self.substatus, self.oldest.seq, self.latest.seq)
-        if self._doc is None or self._doc_key != key:
-            self._doc, self._doc_key = self._build_doc(), key
-        return self._doc
+        events = self.events
+        key = (self.status, self.substatus, events[self.head].seq, events[-1].seq)
+        doc = self._doc
+        if doc is None or self._doc_key != key:
+            doc = self._doc = EncodedDocument(self._build_doc())
+            self._doc_key = key
+        return doc
 
     def _build_doc(self) -> dict[str, Any]:
         latest = self.latest
@@ -270,8 +278,22 @@ class Group:
         }
 
     def detail_json(self, now: datetime) -> dict[str, Any]:
-        """Return the ErrorGroupDetail wire document, with hourly buckets ending at `now`'s hour."""
-        doc = dict(self.as_json())
+        """Return the ErrorGroupDetail wire document, with hourly buckets ending at `now`'s hour.
+
+        Shared (do not mutate it) until the group changes or the hour turns: the aggregates follow
+        from the stored events exactly as the ErrorGroup document does, so the detail is rebuilt
+        when that document is (a new object) or when `now` enters another hour.
+        """
+        base = self.as_json()
+        hour = hour_start(now)
+        detail = self._detail
+        if detail is None or self._detail_base is not base or self._detail_hour != hour:
+            detail = self._detail = EncodedDocument(self._build_detail(base, hour))
+            self._detail_base, self._detail_hour = base, hour
+        return detail
+
+    def _build_detail(self, base: dict[str, Any], current: int) -> dict[str, Any]:
+        doc = dict(base)
         doc["tags"] = [
             {
                 "key": key,
@@ -287,7 +309,6 @@ class Group:
         ]
         doc["environments"] = sorted(self.environments)
         doc["releases"] = sorted(self.releases)
-        current = hour_start(now)
         doc["hourly"] = [
             {"hour": _hour_iso(hour), "count": self.hourly.get(hour, 0)}
             for hour in range(current - HOURLY_BUCKETS + 1, current + 1)

@@ -87,11 +87,16 @@ class Pager:
 
 
 class SnapshotCache:
-    """A bounded LRU of ordered group-id lists, one per group walk."""
+    """A bounded LRU of ordered group-id lists, one per distinct group walk order.
+
+    Walks that fix an equal order share one snapshot (its cursors read the same pages), so polling
+    an unchanged listing does not store a new snapshot per request.
+    """
 
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
         self._snapshots: OrderedDict[int, tuple[str, ...]] = OrderedDict()
+        self._ids: dict[tuple[str, ...], int] = {}  # each stored ordering's id (the newest, if several)
         self._next_id = 0
 
     @property
@@ -99,17 +104,30 @@ class SnapshotCache:
         """The last snapshot id handed out (ids are never reused, so old cursors cannot misread)."""
         return self._next_id
 
-    def remember(self, ordered: tuple[str, ...]) -> tuple[int, int | None]:
-        """Store an ordering; return its id and the id of the least recently used one it evicted."""
+    def remember(self, ordered: tuple[str, ...]) -> tuple[int, bool, int | None]:
+        """Store an ordering, or find an equal stored one; return its id, whether it is new, and evicted.
+
+        The evicted id is that of the least recently used ordering a new one pushed out (or None).
+        """
+        known = self._ids.get(ordered)
+        if known is not None:
+            self._snapshots.move_to_end(known)
+            return known, False, None
         self._next_id += 1
         self._snapshots[self._next_id] = ordered
-        evicted = self._snapshots.popitem(last=False)[0] if len(self._snapshots) > self._capacity else None
-        return self._next_id, evicted
+        self._ids[ordered] = self._next_id
+        evicted = None
+        if len(self._snapshots) > self._capacity:
+            evicted, dropped = self._snapshots.popitem(last=False)
+            if self._ids.get(dropped) == evicted:
+                del self._ids[dropped]
+        return self._next_id, True, evicted
 
     def restore(self, snapshots: Iterable[tuple[int, tuple[str, ...]]], serial: int) -> None:
         """Reload stored orderings (least recently used first) and the id counter."""
         for snapshot_id, ordered in snapshots:
             self._snapshots[snapshot_id] = ordered
+            self._ids[ordered] = snapshot_id
         self._next_id = max(serial, self._next_id)
 
     def recall(self, snapshot_id: int) -> tuple[str, ...]:

@@ -45,6 +45,10 @@ class Tenant:
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
         self._snapshots = SnapshotCache()
+        # Sorted group orderings by (status, sort), each with the `_order_version` it was sorted at;
+        # every change that can move a group in (or into, or out of) an ordering bumps the version.
+        self._order_version = 0
+        self._orders: dict[tuple[str | None, str], tuple[int, tuple[str, ...]]] = {}
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -195,6 +199,7 @@ class Tenant:
         )
         group.add(event)
         self._index.add(event)
+        self._order_version += 1  # a new group, or one whose count and last_seen moved
         changes.event_added(self.key, event)
         result = {
             "ok": True,
@@ -330,8 +335,7 @@ class Tenant:
         position = self._pager.read(cursor, scope, "snapshot", "after")
         if position is None:
             # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
-            matching = [group for group in self._groups.values() if status in (None, group.status)]
-            ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
+            ordered = self._ordering(status, sort)
             snapshot_id, start = (self._remember(ordered) if len(ordered) > limit else 0), 0
         else:
             snapshot_id, start = position[0], position[1] + 1
@@ -349,9 +353,20 @@ class Tenant:
         )
         return Page(items, next_cursor)
 
+    def _ordering(self, status: str | None, sort: str) -> tuple[str, ...]:
+        """Return the ids of the groups in `status` (None: all) in `sort` order, sorted once per change."""
+        cached = self._orders.get((status, sort))
+        if cached is not None and cached[0] == self._order_version:
+            return cached[1]
+        matching = [group for group in self._groups.values() if status in (None, group.status)]
+        ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
+        self._orders[(status, sort)] = (self._order_version, ordered)
+        return ordered
+
     def _remember(self, ordered: tuple[str, ...]) -> int:
-        snapshot_id, evicted = self._snapshots.remember(ordered)
-        self._shared.changes.snapshot_saved(self.key, snapshot_id, ordered)
+        snapshot_id, is_new, evicted = self._snapshots.remember(ordered)
+        if is_new:  # an equal ordering already stored is reused, and persisted already
+            self._shared.changes.snapshot_saved(self.key, snapshot_id, ordered)
         if evicted is not None:
             self._shared.changes.snapshot_dropped(self.key, evicted)
         return snapshot_id
@@ -374,6 +389,7 @@ class Tenant:
         change(group)
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
+            self._order_version += 1  # the group moves between status listings
         if (group.status, group.substatus) != (before, substatus):
             self._shared.changes.group_saved(self.key, group)
 
@@ -388,6 +404,7 @@ class Tenant:
         for event in group.events[group.head :]:
             self._index.remove(event)
         del self._groups[group.id]
+        self._order_version += 1
         self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
@@ -478,6 +495,7 @@ class Tenant:
             self._shared.auto_exports.append(batch)
             changes.auto_exported(batch)
         changes.events_purged(self.key, expired[-1].seq)
+        self._order_version += 1  # counts and first_seen moved (and emptied groups go)
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()

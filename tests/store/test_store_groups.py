@@ -128,6 +128,33 @@ class TestDetail:
         assert sum(bucket["count"] for bucket in detail["hourly"]) == 0
         assert detail["count"] == 1
 
+    def test_detail_is_shared_until_the_group_changes_or_the_hour_turns(
+        self, tenant: Tenant, clock: ManualClock
+    ) -> None:
+        """Unchanged reads share one detail; a capture, a status change, a purge or a new hour rebuild it."""
+        tenant.set_retention(1)
+        group_id = capture(tenant, "h", tags={"t": "a"})["error_group_id"]
+        clock.advance(3600 * 23)
+        capture(tenant, "h", tags={"t": "b"})
+        detail = tenant.group_detail(group_id)
+        assert tenant.group_detail(group_id) is detail
+        clock.advance(60)  # the same hour: nothing moved
+        assert tenant.group_detail(group_id) is detail
+        capture(tenant, "h", tags={"t": "b"})
+        assert tenant.group_detail(group_id)["count"] == 3
+        assert tenant.group_detail(group_id)["tags"][0]["top_values"][0] == {"value": "b", "count": 2}
+        tenant.set_status(group_id, "resolved")
+        assert tenant.group_detail(group_id)["status"] == "resolved"
+        before = tenant.group_detail(group_id)["hourly"]
+        clock.advance(3540)  # midnight: the next hour, exactly a day after the first event (still kept)
+        after = tenant.group_detail(group_id)["hourly"]
+        assert after[:-1] == before[1:]
+        assert after[-1]["count"] == 0
+        assert tenant.group_detail(group_id)["count"] == 3
+        clock.advance(60)  # the first event is now past the one-day retention
+        purged = tenant.group_detail(group_id)
+        assert (purged["count"], purged["tags"][0]["top_values"]) == (2, [{"value": "b", "count": 2}])
+
 
 class TestLifecycle:
     def test_resolve_clears_substatus(self, tenant: Tenant) -> None:

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_helpers import capture, ids, make_store, walk
 
-from mockserver.store import IdFactory, InvalidInput, ManualClock, Store, Tenant
+from mockserver.store import IdFactory, InvalidInput, ManualClock, Page, Store, Tenant
+from mockserver.store.changes import NoChanges
 from mockserver.store.paging import MAX_LIMIT
+
+
+class SavedSnapshots(NoChanges):
+    """A change observer that records the ids of the snapshots reported saved."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def snapshot_saved(self, tenant: str, snapshot_id: int, ordered: Sequence[str]) -> None:
+        """Record the id."""
+        self.ids.append(snapshot_id)
 
 
 def cursor_error(call: object) -> dict[str, str]:
@@ -253,7 +268,8 @@ class TestGroupListing:
         for index in range(3):
             capture(tenant, f"g{index}", fingerprint=[str(index)])
         cursor = tenant.list_groups(limit=1).next_cursor
-        for _ in range(256):
+        for index in range(256):  # a new group each time: 256 other orders
+            capture(tenant, "more", fingerprint=[f"more {index}"])
             tenant.list_groups(limit=1)
         assert cursor_error(lambda: tenant.list_groups(limit=1, cursor=cursor)) == {
             "field": "cursor",
@@ -265,11 +281,38 @@ class TestGroupListing:
         for index in range(4):
             capture(tenant, f"g{index}", fingerprint=[str(index)])
         cursor = tenant.list_groups(limit=1).next_cursor
-        for _ in range(255):
+        for index in range(255):
+            capture(tenant, "more", fingerprint=[f"more {index}"])
             tenant.list_groups(limit=1)
         cursor = tenant.list_groups(limit=1, cursor=cursor).next_cursor
-        for _ in range(255):
+        for index in range(255):
+            capture(tenant, "more", fingerprint=[f"again {index}"])
             tenant.list_groups(limit=1)
+        assert len(tenant.list_groups(limit=1, cursor=cursor).items) == 1
+
+    def test_polling_an_unchanged_listing_reuses_one_snapshot(
+        self, store: Store, tenant: Tenant, clock: ManualClock
+    ) -> None:
+        """Polls of an unchanged listing share one snapshot (one cursor, one save); a change makes another."""
+        saved = SavedSnapshots()
+        store.observe(saved)
+        created = [capture(tenant, "g", fingerprint=[str(index)])["error_group_id"] for index in range(3)]
+        cursors = {tenant.list_groups(limit=1).next_cursor for _ in range(20)}
+        assert len(cursors) == 1
+        assert len(saved.ids) == 1
+        # Another listing with the same order (unresolved is every group) shares that snapshot too.
+        tenant.list_groups(limit=1, status="unresolved")
+        assert len(saved.ids) == 1
+        clock.advance(1)
+        last = ids(tenant.list_groups(limit=100).items)[-1]
+        capture(tenant, "g", fingerprint=[str(created.index(last))])  # the last listed is now the first
+        moved = tenant.list_groups(limit=1).next_cursor
+        assert moved not in cursors
+        assert len(saved.ids) == 2
+        assert ids(walk(lambda cursor: tenant.list_groups(limit=1, cursor=cursor))) == ids(
+            tenant.list_groups(limit=100).items
+        )
+        (cursor,) = cursors  # the first walk's snapshot still serves its later pages
         assert len(tenant.list_groups(limit=1, cursor=cursor).items) == 1
 
     def test_group_cursor_bound_to_status_and_sort(self, tenant: Tenant) -> None:
@@ -350,3 +393,79 @@ class TestWalksUnderConcurrentCaptures:
                 break
             cursor = page.next_cursor
         assert seen == expected
+
+
+GROUP_STATUSES = (None, "unresolved", "resolved", "ignored")
+SORT_FIELDS = {"last_seen_desc": "last_seen", "first_seen_desc": "first_seen", "count_desc": "count"}
+OPERATIONS = st.one_of(
+    st.tuples(st.just("capture"), st.integers(0, 5), st.integers(0, 3)),
+    st.tuples(st.just("status"), st.integers(0, 5), st.sampled_from(["resolved", "unresolved", "ignored"])),
+    st.tuples(st.just("delete"), st.integers(0, 5)),
+    st.tuples(
+        st.just("bulk"),
+        st.lists(st.integers(0, 5), min_size=1, max_size=4),
+        st.sampled_from(["resolve", "unresolve", "ignore", "delete"]),
+    ),
+    st.tuples(st.just("purge"), st.integers(1, 30)),  # hours to move on, past a one-day retention
+    st.tuples(st.just("reset")),
+    st.tuples(st.just("restore")),
+)
+
+
+def from_scratch(tenant: Tenant, status: str | None, sort: str) -> list[str]:
+    """Every stored group in `status` (None: all) in `sort` order, computed without the store's listing."""
+    documents = [tenant.get_group(group.id) for group in tenant.groups_in_order()]
+    chosen = [doc for doc in documents if status in (None, doc["status"])]
+    # ISO-8601 times with milliseconds and Z compare as text in time order.
+    chosen.sort(key=lambda doc: (doc[SORT_FIELDS[sort]], doc["id"]), reverse=True)
+    return [doc["id"] for doc in chosen]
+
+
+def assert_every_listing_from_scratch(tenant: Tenant) -> None:
+    """Check every (status, sort) listing, whole and walked in pages of two, against `from_scratch`."""
+    for status in GROUP_STATUSES:
+        for sort in SORT_FIELDS:
+            expected = from_scratch(tenant, status, sort)
+            assert ids(tenant.list_groups(status=status, sort=sort, limit=100).items) == expected
+
+            def fetch(cursor: str | None, status: str | None = status, sort: str = sort) -> Page:
+                return tenant.list_groups(status=status, sort=sort, cursor=cursor, limit=2)
+
+            assert ids(walk(fetch)) == expected
+
+
+class TestOrderCache:
+    @settings(max_examples=60, deadline=None)
+    @given(operations=st.lists(OPERATIONS, min_size=1, max_size=25))
+    def test_orders_follow_every_change_between_polls(self, operations: list[tuple[object, ...]]) -> None:
+        """Polling every listing between random changes always answers what a from-scratch sort gives."""
+        store, clock = make_store()
+        tenant = store.tenant("k")
+        tenant.set_retention(1)
+        for operation in operations:
+            assert_every_listing_from_scratch(tenant)
+            groups = [group.id for group in tenant.groups_in_order()]
+            kind = operation[0]
+            if kind == "capture":
+                _, fingerprint, seconds = operation
+                clock.advance(int(seconds))  # type: ignore[call-overload]
+                capture(tenant, "g", fingerprint=[str(fingerprint)])
+            elif kind in ("status", "delete") and groups:
+                group_id = groups[int(operation[1]) % len(groups)]  # type: ignore[call-overload]
+                if kind == "delete":
+                    tenant.delete_group(group_id)
+                else:
+                    tenant.set_status(group_id, operation[2])  # type: ignore[arg-type]
+            elif kind == "bulk" and groups:
+                chosen = [groups[index % len(groups)] for index in operation[1]]  # type: ignore[attr-defined]
+                tenant.bulk(chosen, operation[2])  # type: ignore[arg-type]
+            elif kind == "purge":
+                clock.advance(3600 * int(operation[1]))  # type: ignore[call-overload]
+                tenant.purge_expired()
+            elif kind == "reset":
+                store.reset_tenant("k")
+                tenant = store.tenant("k")
+                tenant.set_retention(1)
+            elif kind == "restore":
+                tenant = store.load_tenant(tenant.dump(internal=True))
+        assert_every_listing_from_scratch(tenant)
