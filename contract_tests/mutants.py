@@ -9,12 +9,15 @@ mutant is caught.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from mockserver.http import app
 from mockserver.store import grouping, tenant
+from mockserver.store.export import CSV_COLUMNS
 from mockserver.store.model import Group
 from mockserver.store.tenant import Tenant
 
@@ -119,12 +122,16 @@ def _idempotency_ignored() -> list[tuple[Any, str, Any]]:
 
 def _export_drops_commas() -> list[tuple[Any, str, Any]]:
 
-    original = tenant.events_to_csv
+    original = tenant.rows_to_csv
+    message = CSV_COLUMNS.index("message")
 
-    def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
-        return str(original(event for event in events if "," not in str(event.get("message", ""))))
+    def has_comma(line: str) -> bool:
+        return "," in next(csv.reader(io.StringIO(line, newline="")))[message]
 
-    return [(tenant, "events_to_csv", events_to_csv)]
+    def rows_to_csv(rows: Iterable[tuple[str, str]]) -> Any:
+        return original(row for row in rows if not has_comma(row[0]))
+
+    return [(tenant, "rows_to_csv", rows_to_csv)]
 
 
 def _delete_noop() -> list[tuple[Any, str, Any]]:

@@ -22,7 +22,7 @@ from ..contract.validation import OperationValidator
 from ..control.journal import JournalEntry, Violation
 from ..control.masking import mask_key
 from ..control.state import ServerState
-from ..store import DomainError, EncodedDocument
+from ..store import DomainError, EncodedDocument, EncodedText
 from . import connection_faults
 from .access_log import access_line
 from .app_keys import BROKEN, FAULTS, REQUEST_BODY, REQUEST_SIZE, TENANT
@@ -101,7 +101,7 @@ class ApiResponse(web.Response):
 
 
 def _encode(value: Any) -> str:
-    if type(value) is EncodedDocument:
+    if type(value) is EncodedDocument or type(value) is EncodedText:
         return value.encoded
     if type(value) is list and value and type(value[0]) is EncodedDocument:
         return "[" + ",".join(_encode(item) for item in value) + "]"
@@ -116,8 +116,10 @@ def encode_json(payload: Any) -> str:
 
 
 def _carries_encoded(value: Any) -> bool:
-    return type(value) is EncodedDocument or (
-        type(value) is list and bool(value) and type(value[0]) is EncodedDocument
+    return (
+        type(value) is EncodedDocument
+        or type(value) is EncodedText
+        or (type(value) is list and bool(value) and type(value[0]) is EncodedDocument)
     )
 
 

@@ -2,7 +2,7 @@
 
 from .clock import Clock, ManualClock, SystemClock
 from .cursors import Page
-from .documents import EncodedDocument
+from .documents import EncodedDocument, EncodedText
 from .errors import DomainError, InvalidInput, NotFound, TooManyTenants
 from .grouping import compute_fingerprint
 from .ids import IdFactory
@@ -16,6 +16,7 @@ __all__ = [
     "Clock",
     "DomainError",
     "EncodedDocument",
+    "EncodedText",
     "IdFactory",
     "InvalidInput",
     "Keep",

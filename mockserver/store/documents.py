@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["EncodedDocument"]
+__all__ = ["EncodedDocument", "EncodedText", "escaped"]
 
 
 class EncodedDocument(dict[str, Any]):
@@ -22,3 +22,30 @@ class EncodedDocument(dict[str, Any]):
         """Wrap `document`; `encoded`, when given, must be its compact JSON text (a restore reuses it)."""
         super().__init__(document)
         self.encoded: str = json.dumps(self, separators=(",", ":")) if encoded is None else encoded
+
+
+class EncodedText(str):
+    """A string with its JSON text (quoted and escaped) beside it, joined from parts escaped once.
+
+    JSON escapes a string character by character, so the escaped form of a concatenation is the
+    concatenation of the escaped parts: a CSV export joins its events' lines escaped at first export.
+    """
+
+    encoded: str
+
+    @classmethod
+    def joined(cls, parts: Iterable[tuple[str, str]]) -> EncodedText:
+        """Join (text, its JSON string content without quotes) pairs into one encoded text."""
+        texts: tuple[str, ...] = ()
+        escaped: tuple[str, ...] = ()
+        pairs = list(parts)
+        if pairs:
+            texts, escaped = zip(*pairs, strict=True)
+        joined = cls("".join(texts))
+        joined.encoded = '"' + "".join(escaped) + '"'
+        return joined
+
+
+def escaped(text: str) -> str:
+    """Return `text` as JSON string content (escaped as `json.dumps` does, without the quotes)."""
+    return json.dumps(text)[1:-1]

@@ -13,7 +13,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CSV_COLUMNS", "csv_row", "events_to_csv", "rows_to_csv", "safe_cell"]
+from .documents import EncodedText, escaped
+
+__all__ = ["CSV_COLUMNS", "CsvLine", "csv_line", "csv_row", "events_to_csv", "rows_to_csv", "safe_cell"]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,9 +57,19 @@ def csv_row(event: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def rows_to_csv(rows: Iterable[str]) -> str:
-    """Return the header row followed by already rendered `csv_row` lines."""
-    return _HEADER + "".join(rows)
+CsvLine = tuple[str, str]
+"""One event's CSV line and the same line as JSON string content (see `EncodedText`)."""
+
+
+def csv_line(event: dict[str, Any]) -> CsvLine:
+    """Return one ErrorEvent's `csv_row` line and its JSON-escaped form, for `rows_to_csv`."""
+    line = csv_row(event)
+    return line, escaped(line)
+
+
+def rows_to_csv(rows: Iterable[CsvLine]) -> EncodedText:
+    """Return the header row followed by already rendered `csv_line` lines, with its JSON text."""
+    return EncodedText.joined((_HEADER_LINE, *rows))
 
 
 def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
@@ -70,3 +82,4 @@ def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
 
 
 _HEADER = events_to_csv(())
+_HEADER_LINE: CsvLine = (_HEADER, escaped(_HEADER))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from .capture import ENVIRONMENTS, LEVELS
@@ -50,18 +52,69 @@ class EventQuery:
         """Tell whether `event` satisfies every part of the query."""
         if self.since is not None and event.ts < self.since:
             return False
-        if self.until is not None and event.ts >= self.until:
-            return False
-        for condition in self.conditions:
-            if not any(_holds(event, name, value, status_of) for name, value in condition):
-                return False
-        return all(any(term in text for text in event.haystack) for term in self.terms)
+        check = self.checker(status_of)
+        return check is None or check(event)
+
+    def checker(
+        self, status_of: Callable[[str], str | None], satisfied: int | None = None
+    ) -> Callable[[Event], bool] | None:
+        """Return `matches` compiled for this query (None: every candidate matches), except `since`.
+
+        `since` is left to the caller, which can stop its newest-first walk at the first older
+        event; `satisfied` is the position of a condition every candidate is known to hold (the
+        one an index walk followed), which is not checked again.
+        """
+        checks = [
+            _condition_check(condition, status_of)
+            for position, condition in enumerate(self.conditions)
+            if position != satisfied
+        ]
+        until = self.until
+        if until is not None:
+            checks.insert(0, lambda event: event.ts < until)
+        checks.extend(partial(_holds_term, term) for term in self.terms)
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return checks[0]
+        frozen = tuple(checks)
+        return lambda event: all(check(event) for check in frozen)
 
 
-def _holds(event: Event, name: str, value: str, status_of: Callable[[str], str | None]) -> bool:
+def _holds_term(term: str, event: Event) -> bool:
+    return any(term in text for text in event.haystack)
+
+
+def _condition_check(condition: Condition, status_of: Callable[[str], str | None]) -> Callable[[Event], bool]:
+    """Compile one condition: an event holds it when it holds any of its (field, value) pairs."""
+    by_name: dict[str, set[str]] = {}
+    for name, value in condition:
+        by_name.setdefault(name, set()).add(value)
+    checks = [_field_check(name, frozenset(values), status_of) for name, values in by_name.items()]
+    if len(checks) == 1:
+        return checks[0]
+    if not checks:  # an empty condition (a search token no stored value resolves to) holds for nothing
+        return lambda event: False
+    frozen = tuple(checks)
+    return lambda event: any(check(event) for check in frozen)
+
+
+def _field_check(
+    name: str, values: frozenset[str], status_of: Callable[[str], str | None]
+) -> Callable[[Event], bool]:
     if name == "status":
-        return status_of(event.group_id) == value
-    return event.value_of(name) == value
+        return lambda event: status_of(event.group_id) in values
+    if name.startswith("tags."):
+        key = name[5:]
+        if len(values) == 1:
+            (value,) = values
+            return lambda event: event.tags.get(key) == value
+        return lambda event: event.tags.get(key) in values
+    get = attrgetter("group_id" if name == "error_group_id" else name)
+    if len(values) == 1:
+        (only,) = values
+        return lambda event: get(event) == only
+    return lambda event: get(event) in values
 
 
 def _latest(left: datetime | None, right: datetime | None) -> datetime | None:

@@ -193,6 +193,21 @@ class EventIndex:
         trigram of a free-text term. Candidates still have to be checked against the full query;
         this only narrows the walk.
         """
+        return self.walk(conditions, before, until, terms)[0]
+
+    def walk(
+        self,
+        conditions: Iterable[Condition],
+        before: int | None,
+        until: datetime | None = None,
+        terms: Iterable[str] = (),
+    ) -> tuple[Iterator[Event], int | None]:
+        """Return `newest_first`'s candidates and which condition (its position) they all satisfy.
+
+        When the walk follows a condition's sequence lists, every candidate holds one of its
+        (field, value) pairs, so that condition need not be checked again per candidate (None: the
+        walk followed every event or a trigram, which only narrows).
+        """
         if until is not None:
             # Everything from the first event at or after `until` onwards is out: start below it.
             position = bisect_left(self._times, until, lo=self._head)
@@ -201,24 +216,24 @@ class EventIndex:
                 before = first_out if before is None else min(before, first_out)
         best: list[Sequence[int]] | None = None
         best_size = len(self._order) - self._head
-        for condition in conditions:
+        followed: int | None = None
+        for position, condition in enumerate(conditions):
             lists = self._candidates(condition)
             size = sum(len(postings) for postings in lists)
             if size < best_size:
-                best, best_size = lists, size
+                best, best_size, followed = lists, size, position
         for term in terms:
             if len(term) < GRAM:
                 continue
             rarest = min((self._gram_lists().get(gram, _EMPTY) for gram in grams(term)), key=len)
             if len(rarest) < best_size:
-                best, best_size = [rarest], len(rarest)
+                best, best_size, followed = [rarest], len(rarest), None
         if best is None:
-            yield from self._live(_descending(self._order, before, self._head))
-        elif len(best) == 1:
-            yield from self._live(_descending(best[0], before, 0))
-        else:
-            merged = heapq.merge(*(_descending(postings, before, 0) for postings in best), reverse=True)
-            yield from self._live(_distinct(merged))
+            return self._live(_descending(self._order, before, self._head)), None
+        if len(best) == 1:
+            return self._live(_descending(best[0], before, 0)), followed
+        merged = heapq.merge(*(_descending(postings, before, 0) for postings in best), reverse=True)
+        return self._live(_distinct(merged)), followed
 
     def _candidates(self, condition: Condition) -> list[Sequence[int]]:
         """Return the sequence lists whose union holds every event that can satisfy `condition`."""

@@ -14,7 +14,7 @@ from typing import Any
 from .capture import CaptureInput
 from .clock import hour_start, iso_ms
 from .documents import EncodedDocument
-from .export import csv_row
+from .export import CsvLine, csv_line
 
 __all__ = ["INDEXED_FIELDS", "Event", "Group"]
 
@@ -40,12 +40,12 @@ class Event:
     tags: dict[str, str]
     haystack: tuple[str, ...]
     doc: EncodedDocument
-    _csv: str | None = None  # its CSV line, rendered on first export
+    _csv: CsvLine | None = None  # its CSV line (and that line JSON-escaped), rendered on first export
 
-    def csv_line(self) -> str:
-        """Return the event's CSV export line, rendered once (the event never changes)."""
+    def csv_line(self) -> CsvLine:
+        """Return the event's CSV line and its JSON-escaped form, rendered once (events never change)."""
         if self._csv is None:
-            self._csv = csv_row(self.doc)
+            self._csv = csv_line(self.doc)
         return self._csv
 
     @classmethod

@@ -291,22 +291,35 @@ class Tenant:
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
         before = self._pager.read(cursor, scope, "seq")
-        candidates = self._index.newest_first(
+        candidates, followed = self._index.walk(
             query.conditions, before[0] if before else None, query.until, query.terms
         )
         if query.is_empty:  # the unfiltered list, the hot path: no per-event checks to make
             return self._events_page(candidates, scope, limit)
-        return self._events_page(self._matching(candidates, query), scope, limit)
+        return self._events_page(self._matching(candidates, query, followed), scope, limit)
 
     def _events_page(self, events: Iterable[Event], scope: Scope, limit: int) -> Page:
         items, last_seq = take_page(((event.seq, event.doc) for event in events), limit)
         return Page(items, None if last_seq is None else self._pager.mint(scope, {"seq": last_seq}))
 
-    def _matching(self, candidates: Iterable[Event], query: EventQuery) -> Iterator[Event]:
+    def _matching(
+        self, candidates: Iterator[Event], query: EventQuery, followed: int | None
+    ) -> Iterator[Event]:
+        """Keep the candidates matching `query`; those of an index walk all hold condition `followed`."""
+        check = query.checker(self._status_of, followed)
+        since = query.since
+        if since is None:
+            return candidates if check is None else filter(check, candidates)
+        return self._since(candidates, since, check)
+
+    @staticmethod
+    def _since(
+        candidates: Iterator[Event], since: datetime, check: Callable[[Event], bool] | None
+    ) -> Iterator[Event]:
         for event in candidates:
-            if query.since is not None and event.ts < query.since:
+            if event.ts < since:
                 return  # capture order is time order, so every further candidate is older still
-            if query.matches(event, self._status_of):
+            if check is None or check(event):
                 yield event
 
     # -- group lists -------------------------------------------------------------------------------
@@ -466,8 +479,8 @@ class Tenant:
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
         query = parse_filter(filter)
-        candidates = self._index.newest_first(query.conditions, None, query.until)
-        matched = list(self._matching(candidates, query))
+        candidates, followed = self._index.walk(query.conditions, None, query.until)
+        matched = list(self._matching(candidates, query, followed))
         result: dict[str, Any] = {
             "ok": True,
             "export_id": self._shared.ids.new("exp"),
