@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .contract.control_spec import default_control_path
+from .control.collector import TICK_SECONDS, CollectorPolicy
 from .control.journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE
 from .control.state import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_KEY_LENGTH
 from .http.app import DEFAULT_MAX_BODY
@@ -119,6 +120,13 @@ def parser() -> argparse.ArgumentParser:
         help="start with the tenant in this state document (JSON; the key is its api_key; repeatable)",
     )
     cli.add_argument(
+        "--no-gc-tuning",
+        action="store_true",
+        help="leave Python's garbage collector as configured; by default the server raises its "
+        "thresholds and freezes long-lived state once a second, which keeps collector pauses "
+        "out of the latency tail",
+    )
+    cli.add_argument(
         "--log-level",
         type=str.upper,
         choices=_LOG_LEVELS,
@@ -173,14 +181,31 @@ def exposure_warning(host: str, admin_token: str | None, no_admin: bool) -> str 
     )
 
 
-async def _serve(server: MockServer) -> None:
+async def _serve(server: MockServer, collector: CollectorPolicy | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with server:
+        collecting = None if collector is None else asyncio.create_task(_collect(collector, stop))
         print(f"infrai-mock listening on {server.url}", flush=True)
-        await stop.wait()
+        try:
+            await stop.wait()
+        finally:
+            if collecting is not None:
+                await collecting
+
+
+async def _collect(collector: CollectorPolicy, stop: asyncio.Event) -> None:
+    collector.install()
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+            if not stop.is_set():
+                collector.tick()
+    finally:
+        collector.uninstall()
 
 
 def _print_line(line: str) -> None:
@@ -237,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(server))
+            asyncio.run(_serve(server, None if args.no_gc_tuning else CollectorPolicy()))
     except (OSError, OverflowError) as exc:  # e.g. the port is taken, or the host will not resolve
         parser().exit(1, f"infrai-mock: error: {exc}\n")
     return 0

@@ -1,0 +1,184 @@
+"""The CLI's collector policy: thresholds, freezing, full passes, and a store that leaves no cycles.
+
+Each check runs in a fresh interpreter: freezing and thresholds are process-wide, and pytest's own
+garbage would blur the counts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from mockserver.cli import parser
+from mockserver.control.collector import DEFAULT_THRESHOLD
+
+
+def run_isolated(code: str) -> Any:
+    """Run `code` in a new interpreter; return the JSON it prints last."""
+    argv = [sys.executable, "-c", textwrap.dedent(code)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_install_raises_the_thresholds_and_uninstall_restores_them() -> None:
+    seen = run_isolated(
+        """
+        import gc, json
+        from mockserver.control.collector import CollectorPolicy
+        gc.set_threshold(700, 10, 10)
+        policy = CollectorPolicy()
+        policy.install()
+        during, frozen = gc.get_threshold(), gc.get_freeze_count()
+        policy.uninstall()
+        print(json.dumps([during, frozen, gc.get_threshold(), gc.get_freeze_count(), policy.installed]))
+        """
+    )
+    during, frozen, after, frozen_after, installed = seen
+    assert tuple(during) == DEFAULT_THRESHOLD
+    assert frozen > 0  # what start-up built is frozen at once
+    assert after == [700, 10, 10]
+    assert frozen_after == 0
+    assert installed is False
+
+
+def test_a_tick_freezes_what_was_allocated_since_the_last_one() -> None:
+    grown = run_isolated(
+        """
+        import gc, json
+        from mockserver.control.collector import CollectorPolicy
+        policy = CollectorPolicy()
+        policy.install()
+        before = gc.get_freeze_count()
+        kept = [[i] for i in range(20_000)]  # lists are always tracked
+        policy.tick()
+        print(json.dumps([gc.get_freeze_count() - before, policy.ticks, policy.full_passes]))
+        """
+    )
+    frozen_now, ticks, full_passes = grown
+    assert frozen_now >= 20_000
+    assert ticks == 1
+    assert full_passes == 0
+
+
+def test_a_tick_before_install_or_after_uninstall_changes_nothing() -> None:
+    seen = run_isolated(
+        """
+        import gc, json
+        from mockserver.control.collector import CollectorPolicy
+        policy = CollectorPolicy()
+        policy.tick()
+        first = gc.get_freeze_count()
+        policy.install(); policy.uninstall(); policy.tick()
+        print(json.dumps([first, gc.get_freeze_count(), policy.ticks]))
+        """
+    )
+    assert seen == [0, 0, 0]
+
+
+def test_frozen_cyclic_garbage_is_collected_once_the_heap_has_doubled() -> None:
+    seen = run_isolated(
+        """
+        import gc, json, weakref
+        import mockserver.control.collector as collector
+        collector._FIRST_FULL_PASS = 1_000
+        policy = collector.CollectorPolicy()
+        policy.install()
+        base = gc.get_freeze_count()
+
+        class Node:
+            pass
+
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        probe = weakref.ref(a)
+        policy.tick()  # the cycle is alive: frozen with the rest
+        del a, b  # now it is garbage that only a full pass can find
+        passes = []
+        kept = []
+        while policy.full_passes == 0 and len(kept) < 50:
+            kept.append([[i] for i in range(base // 10 + 1_000)])
+            policy.tick()
+            passes.append(probe() is None)
+        print(json.dumps([policy.full_passes, probe() is None, passes.count(False) >= 1]))
+        """
+    )
+    full_passes, collected, survived_some_ticks = seen
+    assert full_passes == 1
+    assert collected is True
+    assert survived_some_ticks is True
+
+
+def test_the_store_leaves_no_cyclic_garbage_behind() -> None:
+    """Freezing is safe only because the store's objects die by reference counting alone."""
+    found = run_isolated(
+        """
+        import gc, json
+        from mockserver.store import Store
+
+        def churn(store):
+            tenant = store.tenant("k")
+            for i in range(300):
+                body = {"message": f"order {i} failed", "code": f"E{i % 20}", "tags": {"s": str(i % 3)}}
+                tenant.capture(body, source="capture", idempotency_key=f"idem-{i}")
+                tenant.capture({"text": f"cache miss {i}"}, source="message")
+            groups = tenant.list_groups(limit=50)
+            ids = [g["id"] for g in groups.items]
+            tenant.set_status(ids[0], "resolved")
+            tenant.bulk(ids[1:5], "ignore")
+            tenant.delete_group(ids[5])
+            tenant.search_events(q="order", limit=10)
+            tenant.export(format="csv", filter={"level": "error"})
+            tenant.set_retention(days=1)
+            clock.advance(2 * 86400)
+            tenant.purge_expired()
+            store.reset_tenant("k")
+
+        from mockserver.store.clock import ManualClock
+        clock = ManualClock()
+        store = Store(clock=clock)
+        churn(store)  # warm: caches, lazily built tables
+        gc.collect()
+        gc.disable()
+        churn(store)
+        print(json.dumps(gc.collect()))
+        """
+    )
+    assert found == 0
+
+
+@pytest.mark.parametrize(("argv", "tuned"), [([], True), (["--no-gc-tuning"], False)])
+def test_the_cli_tunes_the_collector_unless_told_not_to(argv: list[str], tuned: bool) -> None:
+    assert parser().parse_args(argv).no_gc_tuning is not tuned
+
+
+def test_the_serving_loop_ticks_and_uninstalls_when_stopped() -> None:
+    seen = run_isolated(
+        """
+        import asyncio, gc, json
+        from mockserver.cli import _collect
+        from mockserver.control.collector import CollectorPolicy
+
+        async def main():
+            stop = asyncio.Event()
+            policy = CollectorPolicy()
+            task = asyncio.create_task(_collect(policy, stop))
+            await asyncio.sleep(0.45)
+            installed = policy.installed
+            stop.set()
+            await task
+            return [installed, policy.ticks, policy.installed, gc.get_freeze_count()]
+
+        print(json.dumps(asyncio.run(main())))
+        """
+    )
+    installed, ticks, still_installed, frozen = seen
+    assert installed is True
+    assert ticks >= 2
+    assert still_installed is False
+    assert frozen == 0
