@@ -136,7 +136,9 @@ class SchemaCompiler:
         if "$ref" in schema:
             checks.append(self._ref(schema["$ref"]))
         if "type" in schema:
-            checks.append(self._type(schema["type"]))
+            lengths = _length_only(schema) if schema["type"] == "string" else None
+            # A plain string schema (Id, most strings) tests type and length at once.
+            checks.append(self._type(schema["type"]) if lengths is None else _string_of_length(*lengths))
         if "enum" in schema:
             checks.append(_constants(schema["enum"]))
         if "const" in schema:
@@ -200,6 +202,8 @@ class SchemaCompiler:
         return tests[0] if len(tests) == 1 else lambda value: any(test(value) for test in tests)
 
     def _string(self, schema: Mapping[str, Any]) -> list[Check]:
+        if schema.get("type") == "string" and _length_only(schema) is not None:
+            return []  # `compile` tests type and length at once
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
         fmt = self._formats.get(schema["format"]) if "format" in schema else None  # unknown: annotation
@@ -279,7 +283,7 @@ class SchemaCompiler:
             for name in required:
                 if name not in value:
                     return False
-            return all(item_ok(name, item) for name, item in value.items())
+            return all(map(item_ok, value.keys(), value.values()))
 
         return [check]
 
@@ -294,9 +298,25 @@ class SchemaCompiler:
                 return True
             if len(value) < low or (high is not None and len(value) > high):
                 return False
-            return items is None or all(items(item) for item in value)
+            return items is None or all(map(items, value))
 
         return [check]
+
+
+def _length_only(schema: Mapping[str, Any]) -> tuple[int, int | None] | None:
+    """Return a string schema's (minLength, maxLength) when they are its only string keywords."""
+    if "pattern" in schema or "format" in schema:
+        return None
+    return schema.get("minLength", 0), schema.get("maxLength")
+
+
+def _string_of_length(low: int, high: int | None) -> Check:
+    """`type: string` with optional length bounds, as one test."""
+    if high is None:
+        if low == 0:
+            return lambda value: isinstance(value, str)
+        return lambda value: isinstance(value, str) and len(value) >= low
+    return lambda value: isinstance(value, str) and low <= len(value) <= high
 
 
 def _remember_valid(check: Check, limit: int) -> Check:

@@ -74,6 +74,10 @@ def _json_number(token: str) -> float | int:
     return int(value) if value.is_integer() else value
 
 
+# json.loads with these options would build a decoder per document.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_json_number)
+
+
 def decode_json(raw: bytes | str, field: str) -> Any:
     """Parse a JSON document strictly: UTF-8 only, no NaN/Infinity, nesting at most `MAX_JSON_DEPTH`."""
     if isinstance(raw, bytes):
@@ -84,7 +88,9 @@ def decode_json(raw: bytes | str, field: str) -> Any:
     else:
         text = raw
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_json_number)
+        if text.startswith("\ufeff"):  # as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise InvalidInput(field, "depth", f"nests deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as exc:

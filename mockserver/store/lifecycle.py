@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import InvalidInput
@@ -16,6 +16,7 @@ __all__ = [
     "bulk_ids",
     "check_status",
     "on_new_event",
+    "settled",
 ]
 
 STATUSES = ("unresolved", "resolved", "ignored")
@@ -45,6 +46,15 @@ def apply_status(group: Group, status: str) -> None:
     elif group.status != "unresolved":
         # Already unresolved (new, ongoing or regressed): Sentry treats the repeat as a no-op.
         group.status, group.substatus = "unresolved", "ongoing"
+
+
+def settled(status: str) -> Callable[[Group], bool]:
+    """Return a test of whether `apply_status(group, status)` would leave `group` as it is."""
+    if status == "resolved":
+        return lambda group: group.status == "resolved" and group.substatus is None
+    if status == "ignored":
+        return lambda group: group.status == "ignored" and group.substatus == "archived_forever"
+    return lambda group: group.status == "unresolved"
 
 
 def on_new_event(group: Group) -> None:

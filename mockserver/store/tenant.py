@@ -16,7 +16,7 @@ from .export import rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
 from .grouping import compute_fingerprint, make_title
 from .indexes import EventIndex
-from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event
+from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event, settled
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
 from .records import TenantRecord
@@ -455,17 +455,21 @@ class Tenant:
         self._purge()
         succeeded: list[str] = []
         failed: list[dict[str, Any]] = []
-        for group_id in bulk_ids(group_ids, action):
-            group = self._groups.get(group_id)
-            target = BULK_ACTIONS[action]
+        wanted = bulk_ids(group_ids, action)
+        target = BULK_ACTIONS[action]
+        # A status change: the test of a group it would leave alone, and the change (one for every id).
+        restatus = None if target is None else (settled(target), partial(apply_status, status=target))
+        groups = self._groups
+        for group_id in wanted:
+            group = groups.get(group_id)
             if group is None:
                 error = NotFound("error_group", group_id)
                 failed.append({"error_group_id": group_id, "code": error.code, "message": error.message})
                 continue
-            if target is None:
+            if restatus is None:
                 self._drop_group(group)
-            else:
-                self._restatus(group, partial(apply_status, status=target))
+            elif not restatus[0](group):
+                self._restatus(group, restatus[1])
             succeeded.append(group_id)
         return {"ok": True, "action": action, "succeeded": succeeded, "failed": failed}
 
