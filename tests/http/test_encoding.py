@@ -41,3 +41,25 @@ class TestEncodeJson:
         assert type(event) is EncodedDocument
         assert event is tenant.list_events().items[0]
         assert json.loads(event.encoded) == event
+
+    def test_group_documents_details_and_pages_encode_as_a_fresh_dump(self) -> None:
+        """Groups, group details and group pages are shared encoded documents equal to a fresh encode."""
+        tenant = Store().tenant("k")
+        for index in range(3):
+            group_id = tenant.capture(
+                {"message": f'boom "{index}"', "tags": {"t": "ü"}, "fingerprint": [str(index)]},
+                source="capture",
+            )["error_group_id"]
+        documents = [
+            tenant.get_group(group_id),
+            tenant.group_detail(group_id),
+            tenant.list_groups(limit=2).as_json(),
+            tenant.list_groups(limit=2).as_json(),
+        ]
+        for document in documents:
+            assert type(document) is EncodedDocument
+            assert encode_json(document) == json.dumps(document, separators=(",", ":"))
+        assert documents[2] is documents[3]  # an unchanged listing's page is shared
+        tenant.set_status(group_id, "resolved")
+        assert tenant.group_detail(group_id)["status"] == "resolved"
+        assert group_id in [item["id"] for item in tenant.list_groups(status="resolved").items]
