@@ -15,10 +15,12 @@ fewer than 2,000 objects in cycles in all (aiohttp's and asyncio's, not the stor
 generation, which no collection traverses. Freezing splices lists (it costs the same whatever the
 heap holds), and the young generations never hold more than a tick's allocations, so the
 collections that still run are short. Frozen objects that die by reference counting are freed as
-usual; only frozen *cyclic* garbage stays. To bound it, once the objects frozen since the last
-full pass (estimated from the generation-0 counts) reach as many as were frozen at that pass, the
-policy unfreezes, collects everything and freezes again: full passes come each time the heap
-doubles, logarithmically often as the store grows.
+usual; only frozen *cyclic* garbage stays. To bound it, the policy unfreezes, collects everything
+and freezes again once the process's peak resident size has doubled since the last full pass:
+full passes come logarithmically often as the store grows, and a server that only serves reads
+(whose garbage is freed as fast as it is made, so the peak does not move) never pays one. Where
+the peak resident size cannot be read (no `resource` module), the objects frozen since the last
+full pass, estimated from the generation-0 counts, stand in for it.
 
 The CLI installs it (`--no-gc-tuning` leaves the collector as CPython configures it); an
 in-process `MockServer` never touches the collector of the test process it runs in.
@@ -27,14 +29,27 @@ in-process `MockServer` never touches the collector of the test process it runs 
 from __future__ import annotations
 
 import gc
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["DEFAULT_THRESHOLD", "TICK_SECONDS", "CollectorPolicy"]
+__all__ = ["DEFAULT_THRESHOLD", "GROWTH", "TICK_SECONDS", "CollectorPolicy", "peak_resident_kib"]
 
 DEFAULT_THRESHOLD: Final = (50_000, 20, 100)
 TICK_SECONDS: Final = 0.1
-_FIRST_FULL_PASS: Final = 500_000  # objects frozen before the first full pass, however small the heap
+GROWTH: Final = 2.0  # a full pass once the heap is this many times its size after the last one
+_FIRST_FULL_PASS: Final = 500_000  # objects frozen before the first full pass, without `resource`
+
+
+def peak_resident_kib() -> int | None:
+    """Return the process's peak resident size in KiB, or None where the platform cannot say."""
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS reports bytes
 
 
 @dataclass
@@ -42,9 +57,12 @@ class CollectorPolicy:
     """Raise the collector's thresholds and freeze long-lived objects; see the module docstring."""
 
     threshold: tuple[int, int, int] = DEFAULT_THRESHOLD
+    growth: float = GROWTH
+    heap_size: Callable[[], int | None] = peak_resident_kib
     full_passes: int = 0
     ticks: int = 0
     _saved: tuple[int, int, int] | None = field(default=None, repr=False)
+    _size_after_full: int | None = field(default=None, repr=False)
     _frozen_after_full: int = field(default=0, repr=False)
     _since_full: int = field(default=0, repr=False)
 
@@ -65,8 +83,7 @@ class CollectorPolicy:
         self._saved = gc.get_threshold()
         gc.set_threshold(*self.threshold)
         gc.freeze()
-        self._frozen_after_full = gc.get_freeze_count()
-        self._since_full = 0
+        self._mark_full_pass()
 
     def tick(self) -> None:
         """Freeze what was allocated since the last tick, and run a full pass when one is due."""
@@ -75,8 +92,22 @@ class CollectorPolicy:
         self.ticks += 1
         self._since_full += max(gc.get_count()[0], 0)  # freezing resets it
         gc.freeze()
-        if self._since_full >= max(self._frozen_after_full, _FIRST_FULL_PASS):
+        if self._full_pass_due():
             self.full_pass()
+
+    def _full_pass_due(self) -> bool:
+        if self._size_after_full is not None:
+            size = self.heap_size()
+            if size is not None:
+                return size >= self.growth * self._size_after_full
+        grown = (self.growth - 1) * self._frozen_after_full
+        return self._since_full >= max(grown, _FIRST_FULL_PASS)
+
+    def _mark_full_pass(self) -> None:
+        self._size_after_full = self.heap_size()
+        # Counting the frozen objects walks their list: done only without a heap size to go by.
+        self._frozen_after_full = gc.get_freeze_count() if self._size_after_full is None else 0
+        self._since_full = 0
 
     def full_pass(self) -> None:
         """Unfreeze, collect everything (frozen cyclic garbage included), freeze again."""
@@ -84,8 +115,7 @@ class CollectorPolicy:
         gc.collect()
         gc.freeze()
         self.full_passes += 1
-        self._frozen_after_full = gc.get_freeze_count()  # walks the list: only here, not per tick
-        self._since_full = 0
+        self._mark_full_pass()
 
     def uninstall(self) -> None:
         """Unfreeze and restore the thresholds found at `install()`."""
