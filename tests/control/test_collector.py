@@ -18,9 +18,9 @@ from mockserver.cli import parser
 from mockserver.control.collector import DEFAULT_THRESHOLD
 
 
-def run_isolated(code: str) -> Any:
-    """Run `code` in a new interpreter; return the JSON it prints last."""
-    argv = [sys.executable, "-c", textwrap.dedent(code)]
+def run_isolated(*parts: str) -> Any:
+    """Run `parts` (each dedented, then joined) in a new interpreter; return the JSON it prints last."""
+    argv = [sys.executable, "-c", "\n".join(map(textwrap.dedent, parts))]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -99,8 +99,8 @@ def frozen_cycle():
 
 def test_frozen_cyclic_garbage_is_collected_once_the_resident_size_has_doubled() -> None:
     seen = run_isolated(
-        CYCLE_PROBE
-        + """
+        CYCLE_PROBE,
+        """
         heap = [100_000]
         policy = collector.CollectorPolicy(heap_size=lambda: heap[0])
         policy.install()
@@ -111,7 +111,7 @@ def test_frozen_cyclic_garbage_is_collected_once_the_resident_size_has_doubled()
             policy.tick()
             states.append([size, policy.full_passes, probe() is None])
         print(json.dumps(states))
-        """.replace("\n        ", "\n")
+        """,
     )
     assert seen == [
         [150_000, 0, False],
@@ -124,8 +124,8 @@ def test_frozen_cyclic_garbage_is_collected_once_the_resident_size_has_doubled()
 
 def test_without_a_resident_size_the_objects_frozen_since_the_last_pass_stand_in() -> None:
     seen = run_isolated(
-        CYCLE_PROBE
-        + """
+        CYCLE_PROBE,
+        """
         collector._FIRST_FULL_PASS = 1_000
         policy = collector.CollectorPolicy(heap_size=lambda: None)
         policy.install()
@@ -137,7 +137,7 @@ def test_without_a_resident_size_the_objects_frozen_since_the_last_pass_stand_in
             policy.tick()
             alive_ticks += probe() is not None
         print(json.dumps([policy.full_passes, probe() is None, alive_ticks >= 1]))
-        """.replace("\n        ", "\n")
+        """,
     )
     assert seen == [1, True, True]
 
