@@ -1,6 +1,7 @@
 """What `--database` costs: capture throughput and latency with and without it, and start-up at scale.
 
-Usage: python bench/persistence.py [--seconds 10] [--connections 32] [--events 100000] [--baseline DIR]
+Usage: python bench/persistence.py [--seconds 10] [--connections 32] [--reps 2] [--events 100000]
+                                  [--baseline DIR]
 Prints Markdown (machine, command, tables); docs/performance.md quotes its output.
 
 1. Captures: `POST /v1/errors/capture` with `wrk -t1 --latency` against the CLI server in memory
@@ -92,12 +93,12 @@ def start_in(cmd: list[str], cwd: Path) -> subprocess.Popen[str]:
 
 
 def captures(
-    seconds: int, connections: int, folder: Path, baseline: Path | None
+    seconds: int, connections: int, folder: Path, baseline: Path | None, reps: int = 2
 ) -> list[tuple[str, float, str, str, float]]:
     py = sys.executable
     rows = []
     names = ["in memory", "--database"] + ([f"in memory, baseline {baseline.name}"] if baseline else [])
-    for attempt in range(2):
+    for attempt in range(reps):
         for name in names:
             port = free_port()
             cmd = [py, "-m", "mockserver", "--port", str(port), "--no-strict"]
@@ -169,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--reps", type=int, default=2, help="rounds of the interleaved rotation")
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument(
         "--baseline",
@@ -186,16 +188,30 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
-        rows = captures(args.seconds, args.connections, folder, args.baseline)
+        rows = captures(args.seconds, args.connections, folder, args.baseline, args.reps)
         print("\n| server | POST capture req/s | p50 | p99 | server CPU per request |")
         print("|---|---|---|---|---|")
         for name, rps, p50, p99, cpu in rows:
             print(f"| {name} | {rps:,.0f} | {p50} | {p99} | {cpu:,.0f} µs |")
+        means: dict[str, tuple[float, float]] = {}
         for name in dict.fromkeys(row[0] for row in rows):
             mine = [row for row in rows if row[0] == name]
             mean = statistics.mean(row[1] for row in mine)
             cpu = statistics.mean(row[4] for row in mine)
-            print(f"\nmean of {name}: {mean:,.0f} req/s, {cpu:,.0f} µs server CPU per request")
+            means[name] = (mean, cpu)
+            spread = f"{min(row[1] for row in mine):,.0f}-{max(row[1] for row in mine):,.0f}"
+            print(
+                f"\nmean of {name}: {mean:,.0f} req/s (reps {spread}), {cpu:,.0f} µs server CPU per request"
+            )
+        if args.baseline is not None:
+            (rps, cpu), (base_rps, base_cpu) = (
+                means["in memory"],
+                means[f"in memory, baseline {args.baseline.name}"],
+            )
+            print(
+                f"\nin memory against the baseline: {rps / base_rps:.3f}x the req/s, "
+                f"{cpu / base_cpu:.3f}x the CPU per request"
+            )
         path = folder / "big.db"
         built = build(path, args.events)
         size = path.stat().st_size / 1e6

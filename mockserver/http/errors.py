@@ -312,6 +312,7 @@ def make_middleware(state: ServerState) -> Middleware:
         duration_ms = (time.perf_counter() - started) * 1000.0
         operation_id = route_name if validator is not None else None
         tenant = request.get(TENANT)
+        injected = request.get(FAULTS)
         journal.append(
             JournalEntry(
                 method=request.method,
@@ -327,7 +328,7 @@ def make_middleware(state: ServerState) -> Middleware:
                 size=len(request.raw_path)
                 + request.get(REQUEST_SIZE, 0)
                 + (len(body) if isinstance(body, bytes) else 0),
-                faults=tuple(fault.as_json() for fault in request.get(FAULTS, ())),
+                faults=tuple(fault.as_json() for fault in injected) if injected else (),
             )
         )
         if state.access_log is not None:

@@ -43,7 +43,11 @@ class EventIndex:
         # Search is a substring match, so words are indexed by their trigrams: an event holding a
         # term holds every trigram of it, and the rarest trigram's list bounds the walk.
         self._grams: dict[str, array[int]] = {}
-        # True after a restore that left the trigrams out: they are filed on the first free-text search.
+        # Trigrams are filed when a free-text search first needs them, not on capture: captured
+        # events wait in `_grams_pending` (one list append each), so a suite that never searches by
+        # word never pays for the index, and one that does pays once per batch of new events.
+        self._grams_pending: list[Event] = []
+        # True after a restore that left the trigrams out: every live event is filed on the next search.
         self._grams_deferred = False
         self._dead = 0
 
@@ -60,7 +64,7 @@ class EventIndex:
         for name, value in event.index_keys():
             self._postings(name, value).append(event.seq)
         if not self._grams_deferred:
-            self._file_grams(event)
+            self._grams_pending.append(event)
 
     def _file_grams(self, event: Event) -> None:
         gram_lists = self._grams
@@ -80,8 +84,7 @@ class EventIndex:
         if defer_grams or self._grams_deferred:
             self._grams_deferred = True
         else:
-            for event in events:
-                self._file_grams(event)
+            self._grams_pending.extend(events)
         for event in events:
             seq = event.seq
             stored[seq] = event
@@ -99,11 +102,18 @@ class EventIndex:
                     postings.append(seq)
 
     def _gram_lists(self) -> dict[str, array[int]]:
-        """Return the trigram lists, filing every live event's first if a restore deferred them."""
+        """Return the trigram lists, first filing the events not filed yet (oldest first, so lists ascend)."""
         if self._grams_deferred:
             self._grams_deferred = False
+            self._grams_pending.clear()
             for event in self.oldest_first():
                 self._file_grams(event)
+        elif self._grams_pending:
+            live = self.events
+            for event in self._grams_pending:
+                if live.get(event.seq) is event:  # removed since: nothing to file
+                    self._file_grams(event)
+            self._grams_pending.clear()
         return self._grams
 
     def _postings(self, name: str, value: str) -> list[int]:

@@ -165,3 +165,38 @@ def test_a_restored_tenant_searches_like_the_original_though_its_trigrams_come_l
     for query in ("payment", "declined after", "ment 4", "timeout", "zzz"):
         assert found(restored, query) == found(original, query)
     assert found(restored, "declined after") == ["payment 99 declined after restore"]
+
+
+def test_words_captured_between_searches_are_found_and_deleted_ones_are_not() -> None:
+    """Trigrams are filed when a search needs them: events captured, deleted or compacted in between count.
+
+    Rounds of captures, group deletions (enough to compact the index while events wait to be filed)
+    and free-text searches; each search equals a substring scan of the live events' messages.
+    """
+    store, _ = make_store(seed=8)
+    tenant = store.tenant("words")
+    live: dict[str, list[str]] = {}  # group id -> its live events' messages, oldest first
+    for round_ in range(6):
+        for number in range(400):
+            message = (
+                f"card q{round_}w{number} declined" if number % 4 else f"timeout zq{round_} kv{number % 9}"
+            )
+            group_id = capture(tenant, message, code=f"R{round_}N{number % 5}")["error_group_id"]
+            live.setdefault(group_id, []).append(message)
+        if round_ % 2:
+            for group_id in sorted(live)[: len(live) // 3]:  # about 1,000 events: the index compacts
+                tenant.delete_group(group_id)
+                del live[group_id]
+        # Words only a message holds (no code, id or level has a q, w, k, v or z): all must match.
+        for query in ("declined", "timeout", f"q{round_}w1", "kv4", "zq3 kv5", "zzz"):
+            found = sorted(
+                item["message"]
+                for item in walk(lambda cursor, q=query: tenant.search_events(q, cursor=cursor))
+            )
+            expected = sorted(
+                message
+                for messages in live.values()
+                for message in messages
+                if all(word in message for word in query.split())
+            )
+            assert found == expected, query
