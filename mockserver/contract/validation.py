@@ -48,11 +48,13 @@ _INTEGER = re.compile(r"-?[0-9]+")
 # json.loads pairs \ud83d\ude00 into one character, so any surrogate left in a string stands alone.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-# Documents the store builds once and never mutates, with how many verdicts to keep: every stored
-# event (they are kept anyway), and a few thousand group and group detail documents (rebuilt
-# whenever a group changes, or its detail's hour turns, so remembered old ones would otherwise pile up).
+# Documents the store builds once and never mutates, with how many verdicts to keep (a verdict
+# holds its document alive): as many event documents as the store's read cache keeps decoded
+# (`store.model.DOCUMENT_CACHE`; a test holds them equal), and a few thousand group and group
+# detail documents (rebuilt whenever a group changes, or its detail's hour turns, so remembered
+# old ones would otherwise pile up).
 SHARED_VERDICTS: Final = {
-    "#/components/schemas/ErrorEvent": 200_000,
+    "#/components/schemas/ErrorEvent": 8192,
     "#/components/schemas/ErrorGroup": 4096,
     "#/components/schemas/ErrorGroupDetail": 4096,
 }

@@ -119,7 +119,7 @@ class ChangeWriter:
     def event_added(self, tenant: str, event: Event) -> None:
         """Insert the event's row (its wire document as stored JSON)."""
         number = self._generations[tenant]
-        self._pending.append((_INSERT_EVENT, (number, event.seq, event.group_id, event.doc.encoded)))
+        self._pending.append((_INSERT_EVENT, (number, event.seq, event.group_id, event.encoded)))
         self._counters[number] = (event.seq, self._counters.get(number, (0, 0))[1])
 
     def group_saved(self, tenant: str, group: Group) -> None:

@@ -23,6 +23,11 @@ class EncodedDocument(dict[str, Any]):
         super().__init__(document)
         self.encoded: str = json.dumps(self, separators=(",", ":")) if encoded is None else encoded
 
+    @classmethod
+    def decoded(cls, encoded: str) -> EncodedDocument:
+        """Decode a document from its compact JSON text (which it keeps as `encoded`)."""
+        return cls(json.loads(encoded), encoded)
+
 
 class EncodedText(str):
     """A string with its JSON text (quoted and escaped) beside it, joined from parts escaped once.

@@ -16,17 +16,33 @@ from .clock import hour_start, iso_ms
 from .documents import EncodedDocument
 from .export import CsvLine, csv_line
 
-__all__ = ["INDEXED_FIELDS", "Event", "Group"]
+__all__ = ["DOCUMENT_CACHE", "INDEXED_FIELDS", "Event", "Group"]
 
 # Event fields with an inverted index (plus one per tag name, as "tags.<name>").
 INDEXED_FIELDS = ("level", "environment", "release", "user_id", "code")
 TOP_TAG_VALUES = 10
 HOURLY_BUCKETS = 24
+# Decoded event documents kept for reads (a page of 50, a group's latest event): the most recent
+# this many, emptied when full. Events themselves keep only their JSON text (issue 11's memory
+# bound); strict mode's verdict cache for ErrorEvent (`contract/validation.py`) has the same size.
+DOCUMENT_CACHE = 8192
+_documents: dict[Event, EncodedDocument] = {}
+
+
+def _remember(event: Event, doc: EncodedDocument) -> None:
+    # Dict operations are atomic under the GIL: a reader on another thread sees a document or none.
+    if len(_documents) >= DOCUMENT_CACHE:
+        _documents.clear()
+    _documents[event] = doc
 
 
 @dataclass(slots=True, eq=False)
 class Event:
-    """One immutable captured event; `doc` is its wire form, built once."""
+    """One immutable captured event: its indexed fields and its wire form's JSON text, encoded once.
+
+    The wire document itself (`doc`) is decoded from that text when read and kept in a bounded
+    cache: a stored event costs its text and a compact record, not a dict of fourteen fields.
+    """
 
     seq: int
     id: str
@@ -39,8 +55,22 @@ class Event:
     code: str | None
     tags: dict[str, str]
     haystack: tuple[str, ...]
-    doc: EncodedDocument
+    encoded: str  # the ErrorEvent document's compact JSON text
     _csv: CsvLine | None = None  # its CSV line (and that line JSON-escaped), rendered on first export
+
+    @property
+    def doc(self) -> EncodedDocument:
+        """The ErrorEvent wire document (shared: do not mutate it), decoded once while it stays cached."""
+        doc = _documents.get(self)
+        if doc is None:
+            doc = EncodedDocument.decoded(self.encoded)
+            _remember(self, doc)
+        return doc
+
+    def decoded(self) -> dict[str, Any]:
+        """A fresh copy of the wire document, leaving the read cache alone (dumps of every event)."""
+        cached = _documents.get(self)
+        return dict(cached) if cached is not None else dict(EncodedDocument.decoded(self.encoded))
 
     def csv_line(self) -> CsvLine:
         """Return the event's CSV line and its JSON-escaped form, rendered once (events never change)."""
@@ -63,11 +93,11 @@ class Event:
             }
         )
         # Values that repeat across events (level, environment, release, user, code, tag names and
-        # values) are shared strings, and the tags dict is the document's own: memory per event
-        # is what issue 11 bounds.
+        # values) are shared strings, and equal tag sets one dict: memory per event is what issue
+        # 11 bounds. The document gets a copy, so no reader's document aliases the shared tags.
         level, environment, release = intern(data.level), _shared(data.environment), _shared(data.release)
         user_id, code = _shared(data.user_id), _shared(data.code)
-        tags = {intern(key): intern(value) for key, value in data.tags.items()}
+        tags = _shared_tags(data.tags)
         doc = EncodedDocument(
             {
                 "id": event_id,
@@ -78,7 +108,7 @@ class Event:
                 "code": code,
                 "exception": exception,
                 "stack": data.stack,
-                "tags": tags,
+                "tags": dict(tags),
                 "user_id": user_id,
                 "release": release,
                 "environment": environment,
@@ -89,7 +119,7 @@ class Event:
         searchable = [data.message, data.exception_type, data.exception_message]
         # Codes and tag values repeat across events: their folded forms are shared strings too.
         repeated = [code, *tags.values()]
-        return cls(
+        event = cls(
             seq=seq,
             id=event_id,
             group_id=group_id,
@@ -104,35 +134,38 @@ class Event:
                 *(text.casefold() for text in searchable if text),
                 *(intern(text.casefold()) for text in repeated if text),
             ),
-            doc=doc,
+            encoded=doc.encoded,
         )
+        _remember(event, doc)  # a new event is the likeliest to be read next
+        return event
 
     @classmethod
     def restored(cls, seq: int, doc: dict[str, Any], encoded: str) -> Event:
         """Rebuild a stored event from its freshly decoded wire document and that document's JSON text.
 
-        The document becomes the event's own (not copied): callers pass one that nothing else holds.
+        Only the text is kept; the record shares repeated strings and tag sets as `create`'s does.
         """
         exception = doc["exception"]
-        tags: dict[str, str] = doc["tags"]
-        message, code = doc["message"], doc["code"]
-        if exception is None:
-            searchable = [message, code, *tags.values()] if tags else [message, code]
-        else:
-            searchable = [message, exception["type"], exception["message"], code, *tags.values()]
+        tags = _shared_tags(doc["tags"])
+        message, code = doc["message"], _shared(doc["code"])
+        searchable = [message] if exception is None else [message, exception["type"], exception["message"]]
+        repeated = [code, *tags.values()]
         return cls(
             seq,
             doc["id"],
             doc["error_group_id"],
             _from_iso(doc["timestamp"]),
-            doc["level"],
-            doc["environment"],
-            doc["release"],
-            doc["user_id"],
+            intern(doc["level"]),
+            _shared(doc["environment"]),
+            _shared(doc["release"]),
+            _shared(doc["user_id"]),
             code,
             tags,
-            tuple([text.casefold() for text in searchable if text]),
-            EncodedDocument(doc, encoded),
+            (
+                *(text.casefold() for text in searchable if text),
+                *(intern(text.casefold()) for text in repeated if text),
+            ),
+            encoded,
         )
 
     def value_of(self, name: str) -> str | None:
@@ -270,9 +303,9 @@ class Group:
             "level": latest.level,
             "count": self.count,
             "user_count": len(self.users),
-            # Each event's wire form already holds its time, formatted once at capture.
-            "first_seen": self.oldest.doc["timestamp"],
-            "last_seen": latest.doc["timestamp"],
+            # Formatted here, once per rebuilt group document (the document is cached until it changes).
+            "first_seen": iso_ms(self.oldest.ts),
+            "last_seen": iso_ms(latest.ts),
             "exception_type": self.exception_type,
             "latest_event_id": latest.id,
         }
@@ -328,6 +361,25 @@ _from_iso = datetime.fromisoformat
 
 def _shared(value: str | None) -> str | None:
     return None if value is None else intern(value)
+
+
+# Events with the same tags share one dict (never mutated): tags repeat across events far more
+# than they vary, and a dict of two tags costs 184 bytes. Bounded like the document cache.
+_TAG_SETS = 4096
+_tag_sets: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+_NO_TAGS: dict[str, str] = {}
+
+
+def _shared_tags(tags: dict[str, str]) -> dict[str, str]:
+    if not tags:
+        return _NO_TAGS
+    key = tuple(tags.items())
+    shared = _tag_sets.get(key)
+    if shared is None:
+        if len(_tag_sets) >= _TAG_SETS:
+            _tag_sets.clear()
+        shared = _tag_sets[key] = {intern(name): intern(value) for name, value in key}
+    return shared
 
 
 def _seq_of(event: Event) -> int:

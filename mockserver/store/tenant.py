@@ -581,7 +581,7 @@ class Tenant:
         self._purge()
         events: list[dict[str, Any]] = []
         for event in self._index.oldest_first():
-            doc = dict(event.doc)
+            doc = event.decoded()
             if internal:
                 doc["seq"] = event.seq
             events.append(doc)
