@@ -74,7 +74,8 @@ def main() -> None:
     gc.collect()
     searched = rss_bytes()
     print(
-        f"bytes per event after a first free-text search (trigrams filed): {(searched - before) / stored:,.0f}"
+        f"bytes per event after a first free-text search (trigrams filed): "
+        f"{(searched - before) / stored:,.0f}"
     )
     if args.trace:
         snapshot = tracemalloc.take_snapshot()

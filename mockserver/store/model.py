@@ -68,7 +68,7 @@ class Event:
         return doc
 
     def decoded(self) -> dict[str, Any]:
-        """A fresh copy of the wire document, leaving the read cache alone (dumps of every event)."""
+        """Return a fresh copy of the wire document, leaving the read cache alone (dumps of every event)."""
         cached = _documents.get(self)
         return dict(cached) if cached is not None else dict(EncodedDocument.decoded(self.encoded))
 
