@@ -67,6 +67,11 @@ class Event:
             _remember(self, doc)
         return doc
 
+    def passing_doc(self) -> EncodedDocument:
+        """Return the wire document without caching it: for exports and purges, read once in bulk."""
+        doc = _documents.get(self)
+        return EncodedDocument.decoded(self.encoded) if doc is None else doc
+
     def decoded(self) -> dict[str, Any]:
         """Return a fresh copy of the wire document, leaving the read cache alone (dumps of every event)."""
         cached = _documents.get(self)

@@ -493,7 +493,7 @@ class Tenant:
             "created_at": iso_ms(self.now()),
         }
         if format == "json":
-            result["events"] = [event.doc for event in matched]
+            result["events"] = [event.passing_doc() for event in matched]
         else:
             result["csv"] = rows_to_csv(event.csv_line() for event in matched)
         return result
@@ -550,7 +550,7 @@ class Tenant:
             "destination": self._retention.export_destination,
             "created_at": iso_ms(now),
             "row_count": len(expired),
-            "events": [event.doc for event in expired],
+            "events": [event.passing_doc() for event in expired],
         }
 
     # -- state documents ---------------------------------------------------------------------------
