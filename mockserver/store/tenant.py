@@ -10,15 +10,15 @@ from typing import Any, Literal
 from .capture import parse_capture
 from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
-from .documents import EncodedDocument
 from .errors import InvalidInput, NotFound
 from .export import rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
+from .group_listing import GroupListing
 from .grouping import compute_fingerprint, make_title
 from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event, settled
 from .model import Event, Group
-from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, check_limit, take_page
+from .paging import GROUP_SORTS, Pager, Scope, check_limit, take_page
 from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
@@ -26,8 +26,6 @@ from .shared import Shared
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
-_PAGES = 64  # group pages a tenant keeps between changes (then it starts over)
-_GROUP_SCOPES: dict[tuple[str | None, str], Scope] = {}  # the cursor scope of each group listing
 
 
 def _described(raw: Mapping[str, Any] | None) -> Any:
@@ -47,16 +45,7 @@ class Tenant:
         self._seq = 0
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
-        self._snapshots = SnapshotCache()
-        # Sorted group orderings by (status, sort), each with the `_order_version` it was sorted at;
-        # every change that can move a group in (or into, or out of) an ordering, or change a group's
-        # document, bumps the version.
-        self._order_version = 0
-        self._orders: dict[tuple[str | None, str], tuple[int, tuple[str, ...]]] = {}
-        # Group pages by (status, sort, limit, snapshot, start), built at `_pages_version`: between
-        # changes, polls of a listing share one page, its envelope built and encoded once.
-        self._pages: dict[tuple[str | None, str, int, int, int], Page] = {}
-        self._pages_version = 0
+        self._listing = GroupListing(shared, key, self._groups, self._pager)
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -152,7 +141,7 @@ class Tenant:
         tenant._seq = max(record.seq, events[-1].seq if events else 0)
         tenant._idempotent = dict(record.idempotency)
         tenant._retention = record.retention
-        tenant._snapshots.restore(record.snapshots, record.snapshot_serial)
+        tenant._listing.snapshots.restore(record.snapshots, record.snapshot_serial)
         tenant._clock = ManualClock(record.clock) if record.clock is not None else None
         return tenant
 
@@ -207,7 +196,7 @@ class Tenant:
         )
         group.add(event)
         self._index.add(event)
-        self._order_version += 1  # a new group, or one whose count and last_seen moved
+        self._listing.changed()  # a new group, or one whose count and last_seen moved
         changes.event_added(self.key, event)
         result = {
             "ok": True,
@@ -339,74 +328,7 @@ class Tenant:
             check_status(status)
         if sort not in GROUP_SORTS:
             raise InvalidInput("sort", "enum", f"must be one of {', '.join(GROUP_SORTS)}")
-        scope = _GROUP_SCOPES.get((status, sort))
-        if scope is None:  # one per checked (status, sort): twelve in all
-            scope = _GROUP_SCOPES[(status, sort)] = Pager.scope(
-                "list_groups", {"status": status, "sort": sort}
-            )
-        position = self._pager.read(cursor, scope, "snapshot", "after")
-        if position is None:
-            # Counts and last_seen move during a walk, so the order is fixed once, on the first page.
-            ordered = self._ordering(status, sort)
-            snapshot_id, start = (self._remember(ordered) if len(ordered) > limit else 0), 0
-        else:
-            snapshot_id, start = position[0], position[1] + 1
-            ordered = self._snapshots.recall(snapshot_id)
-        pages = self._pages
-        if self._pages_version != self._order_version:
-            pages.clear()
-            self._pages_version = self._order_version
-        key = (status, sort, limit, snapshot_id, start)
-        page = pages.get(key)
-        if page is None:
-            if len(pages) >= _PAGES:
-                pages.clear()
-            page = pages[key] = self._group_page(
-                ordered, start, status=status, scope=scope, snapshot_id=snapshot_id, limit=limit
-            )
-        return Page(list(page.items), page.next_cursor, page.wire)
-
-    def _group_page(
-        self,
-        ordered: Sequence[str],
-        start: int,
-        *,
-        status: str | None,
-        scope: Scope,
-        snapshot_id: int,
-        limit: int,
-    ) -> Page:
-        groups = self._groups
-
-        def live() -> Iterator[tuple[int, dict[str, Any]]]:
-            for offset in range(start, len(ordered)):
-                group = groups.get(ordered[offset])
-                if group is not None and status in (None, group.status):
-                    yield offset, group.as_json()
-
-        items, last = take_page(live(), limit)
-        next_cursor = (
-            None if last is None else self._pager.mint(scope, {"snapshot": snapshot_id, "after": last})
-        )
-        return Page(items, next_cursor, EncodedDocument({"items": items, "next_cursor": next_cursor}))
-
-    def _ordering(self, status: str | None, sort: str) -> tuple[str, ...]:
-        """Return the ids of the groups in `status` (None: all) in `sort` order, sorted once per change."""
-        cached = self._orders.get((status, sort))
-        if cached is not None and cached[0] == self._order_version:
-            return cached[1]
-        matching = [group for group in self._groups.values() if status in (None, group.status)]
-        ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
-        self._orders[(status, sort)] = (self._order_version, ordered)
-        return ordered
-
-    def _remember(self, ordered: tuple[str, ...]) -> int:
-        snapshot_id, is_new, evicted = self._snapshots.remember(ordered)
-        if is_new:  # an equal ordering already stored is reused, and persisted already
-            self._shared.changes.snapshot_saved(self.key, snapshot_id, ordered)
-        if evicted is not None:
-            self._shared.changes.snapshot_dropped(self.key, evicted)
-        return snapshot_id
+        return self._listing.page(status, sort, cursor, limit)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -427,7 +349,7 @@ class Tenant:
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
         if (group.status, group.substatus) != (before, substatus):
-            self._order_version += 1  # it may move between status listings; its document changed
+            self._listing.changed()  # it may move between status listings; its document changed
             self._shared.changes.group_saved(self.key, group)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
@@ -441,7 +363,7 @@ class Tenant:
         for event in group.events[group.head :]:
             self._index.remove(event)
         del self._groups[group.id]
-        self._order_version += 1
+        self._listing.changed()
         self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
@@ -536,7 +458,7 @@ class Tenant:
             self._shared.auto_exports.append(batch)
             changes.auto_exported(batch)
         changes.events_purged(self.key, expired[-1].seq)
-        self._order_version += 1  # counts and first_seen moved (and emptied groups go)
+        self._listing.changed()  # counts and first_seen moved (and emptied groups go)
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()
