@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["EncodedDocument", "EncodedText", "escaped"]
+__all__ = ["EncodedDocument", "EncodedText", "encoded_page", "escaped"]
 
 
 class EncodedDocument(dict[str, Any]):
@@ -54,3 +54,16 @@ class EncodedText(str):
 def escaped(text: str) -> str:
     """Return `text` as JSON string content (escaped as `json.dumps` does, without the quotes)."""
     return json.dumps(text)[1:-1]
+
+
+def encoded_page(items: list[Any], next_cursor: str | None) -> EncodedDocument:
+    """Return the page envelope `{"items": ..., "next_cursor": ...}`, encoded once.
+
+    Its JSON text is joined from the items' own encodings (stored events are encoded once), byte
+    for byte what `json.dumps` gives.
+    """
+    envelope = {"items": items, "next_cursor": next_cursor}
+    if not all(type(item) is EncodedDocument for item in items):
+        return EncodedDocument(envelope)
+    joined = ",".join(item.encoded for item in items)
+    return EncodedDocument(envelope, f'{{"items":[{joined}],"next_cursor":{json.dumps(next_cursor)}}}')

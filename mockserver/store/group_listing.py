@@ -40,6 +40,11 @@ class GroupListing:
         self._pages: dict[tuple[str | None, str, int, int, int], Page] = {}
         self._pages_version = 0
 
+    @property
+    def version(self) -> int:
+        """A number that changes whenever `changed()` is called (event pages are cached against it too)."""
+        return self._version
+
     def changed(self) -> None:
         """Note a change: orderings are sorted again and pages built again when next asked for."""
         self._version += 1

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from .capture import parse_capture
 from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
+from .documents import encoded_page
 from .errors import InvalidInput, NotFound
 from .export import rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
@@ -26,6 +27,7 @@ from .shared import Shared
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
+_EVENT_PAGES = 64  # event pages a tenant keeps between changes (then it starts over)
 
 
 def _described(raw: Mapping[str, Any] | None) -> Any:
@@ -46,6 +48,9 @@ class Tenant:
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
         self._listing = GroupListing(shared, key, self._groups, self._pager)
+        # Event pages by (scope, cursor, limit), built at `_event_pages_version` (see `_shared_page`).
+        self._event_pages: dict[tuple[Scope, str | None, int], Page] = {}
+        self._event_pages_version = -1
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -255,7 +260,7 @@ class Tenant:
         limit = check_limit(limit)
         query = parse_filter(filter)
         scope = Pager.scope("list_events", {"filter": _described(filter)})
-        return self._event_page(query, scope, cursor, limit)
+        return self._shared_page(scope, cursor, limit, lambda: self._event_page(query, scope, cursor, limit))
 
     def search_events(
         self, q: str, *, filter: Mapping[str, Any] | None = None, cursor: str | None = None, limit: int = 50
@@ -265,9 +270,13 @@ class Tenant:
         limit = check_limit(limit)
         filtered = parse_filter(filter)
         searched, tokens = parse_search(q)
-        resolved = EventQuery(conditions=tuple(self._index.resolve(token) for token in tokens))
         scope = Pager.scope("search_events", {"q": q, "filter": _described(filter)})
-        return self._event_page(filtered.merged(searched).merged(resolved), scope, cursor, limit)
+
+        def build() -> Page:
+            resolved = EventQuery(conditions=tuple(self._index.resolve(token) for token in tokens))
+            return self._event_page(filtered.merged(searched).merged(resolved), scope, cursor, limit)
+
+        return self._shared_page(scope, cursor, limit, build)
 
     def group_events(self, group_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
         """Return one group's events newest first, one page at a time."""
@@ -275,8 +284,34 @@ class Tenant:
         limit = check_limit(limit)
         group = self._group(group_id)
         scope = Pager.scope("group_events", {"group": group_id})
-        before = self._pager.read(cursor, scope, "seq")
-        return self._events_page(group.events_before(before[0] if before else None), scope, limit)
+
+        def build() -> Page:
+            before = self._pager.read(cursor, scope, "seq")
+            return self._events_page(group.events_before(before[0] if before else None), scope, limit)
+
+        return self._shared_page(scope, cursor, limit, build)
+
+    def _shared_page(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
+        """Return the page `build` makes, built once between changes: polls of one page share it.
+
+        Every change that can alter an event page (a capture, a status change, a deletion, a
+        purge) moves the group listing's version, which empties this cache. A shared page carries
+        its envelope encoded once, from its events' stored JSON text.
+        """
+        pages = self._event_pages
+        if self._event_pages_version != self._listing.version:
+            pages.clear()
+            self._event_pages_version = self._listing.version
+        key = (scope, cursor, limit)
+        page = pages.get(key)
+        if page is None:
+            built = build()
+            if len(pages) >= _EVENT_PAGES:
+                pages.clear()
+            page = pages[key] = Page(
+                built.items, built.next_cursor, encoded_page(built.items, built.next_cursor)
+            )
+        return Page(list(page.items), page.next_cursor, page.wire)
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
         before = self._pager.read(cursor, scope, "seq")
