@@ -27,7 +27,8 @@ from .shared import Shared
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
-_EVENT_PAGES = 64  # event pages a tenant keeps between changes (then it starts over)
+_MEMO = 64  # event pages and exports a tenant keeps between changes (then it starts over)
+_SHARED_EXPORT_ROWS = 1000  # exports up to this many rows are kept between changes
 
 
 def _described(raw: Mapping[str, Any] | None) -> Any:
@@ -48,9 +49,9 @@ class Tenant:
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
         self._listing = GroupListing(shared, key, self._groups, self._pager)
-        # Event pages by (scope, cursor, limit), built at `_event_pages_version` (see `_shared_page`).
-        self._event_pages: dict[tuple[Scope, str | None, int], Page] = {}
-        self._event_pages_version = -1
+        # Event pages and small exports, built at `_memo_version` (see `_recall`).
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        self._memo_version = -1
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -291,26 +292,30 @@ class Tenant:
 
         return self._shared_page(scope, cursor, limit, build)
 
-    def _shared_page(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
-        """Return the page `build` makes, built once between changes: polls of one page share it.
+    def _recall(self, key: tuple[Any, ...]) -> Any:
+        """Return what `_keep` kept under `key` since the last change, else None.
 
-        Every change that can alter an event page (a capture, a status change, a deletion, a
-        purge) moves the group listing's version, which empties this cache. A shared page carries
-        its envelope encoded once, from its events' stored JSON text.
+        Every change that can alter an event page or an export (a capture, a status change, a
+        deletion, a purge) moves the group listing's version, which empties this memo.
         """
-        pages = self._event_pages
-        if self._event_pages_version != self._listing.version:
-            pages.clear()
-            self._event_pages_version = self._listing.version
-        key = (scope, cursor, limit)
-        page = pages.get(key)
+        if self._memo_version != self._listing.version:
+            self._memo.clear()
+            self._memo_version = self._listing.version
+        return self._memo.get(key)
+
+    def _keep(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self._memo) >= _MEMO:
+            self._memo.clear()
+        self._memo[key] = value
+
+    def _shared_page(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
+        """Return the page `build` makes, shared between changes, its envelope encoded once."""
+        key = ("page", scope, cursor, limit)
+        page: Page | None = self._recall(key)
         if page is None:
             built = build()
-            if len(pages) >= _EVENT_PAGES:
-                pages.clear()
-            page = pages[key] = Page(
-                built.items, built.next_cursor, encoded_page(built.items, built.next_cursor)
-            )
+            page = Page(built.items, built.next_cursor, encoded_page(built.items, built.next_cursor))
+            self._keep(key, page)
         return Page(list(page.items), page.next_cursor, page.wire)
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
@@ -440,19 +445,32 @@ class Tenant:
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
         query = parse_filter(filter)
-        candidates, followed = self._index.walk(query.conditions, None, query.until)
-        matched = list(self._matching(candidates, query, followed))
+
+        def rows() -> tuple[int, Any]:
+            candidates, followed = self._index.walk(query.conditions, None, query.until)
+            matched = list(self._matching(candidates, query, followed))
+            if format == "json":
+                return len(matched), [event.passing_doc() for event in matched]
+            return len(matched), rows_to_csv(event.csv_line() for event in matched)
+
+        # Repeated exports between changes share their rows (small ones: a big export's documents
+        # are not worth holding), each with its own export id and time.
+        key = ("export", format, Pager.scope("export", {"filter": _described(filter)}))
+        shared: tuple[int, Any] | None = self._recall(key)
+        row_count, content = shared if shared is not None else rows()
+        if shared is None and row_count <= _SHARED_EXPORT_ROWS:
+            self._keep(key, (row_count, content))
         result: dict[str, Any] = {
             "ok": True,
             "export_id": self._shared.ids.new("exp"),
             "format": format,
-            "row_count": len(matched),
+            "row_count": row_count,
             "created_at": iso_ms(self.now()),
         }
         if format == "json":
-            result["events"] = [event.passing_doc() for event in matched]
+            result["events"] = list(content)
         else:
-            result["csv"] = rows_to_csv(event.csv_line() for event in matched)
+            result["csv"] = content
         return result
 
     def retention(self) -> dict[str, Any]:

@@ -85,3 +85,25 @@ def test_an_encoded_page_is_byte_for_byte_a_compact_dump(messages: list[str], cu
     ]
     page = encoded_page(items, cursor)
     assert page.encoded == json.dumps({"items": items, "next_cursor": cursor}, separators=(",", ":"))
+
+
+def test_repeated_exports_share_rows_but_not_ids_and_follow_every_change() -> None:
+    """Two exports between changes: same rows, new export ids; after a change, the new rows."""
+    tenant, groups = _tenant_with_history()
+    for format in ("csv", "json"):
+        first = tenant.export(filter={"code": "C1"}, format=format)
+        second = tenant.export(filter={"code": "C1"}, format=format)
+        assert first["export_id"] != second["export_id"]
+        assert first["row_count"] == second["row_count"] == 3
+        content = "csv" if format == "csv" else "events"
+        assert first[content] == second[content]
+    tenant.export(format="json")["events"].clear()  # a careless caller empties its own list only
+    assert tenant.export(format="json")["row_count"] == len(tenant.export(format="json")["events"]) == 9
+    capture(tenant, "timeout", code="C1")
+    assert tenant.export(filter={"code": "C1"}, format="csv")["row_count"] == 4
+    tenant.set_status(groups[1], "resolved")
+    assert (
+        tenant.export(filter={"status": "unresolved"}, format="json")["row_count"] == 6
+    )  # C1 (4 events) resolved
+    tenant.delete_group(groups[1])
+    assert tenant.export(filter={"code": "C1"}, format="csv")["row_count"] == 0
