@@ -152,6 +152,7 @@ class EventIndex:
                     del values[value]
             if not values:
                 del self._fields[name]
+        self._grams_pending = [event for event in self._grams_pending if live.get(event.seq) is event]
         for gram in list(self._grams):
             kept_seqs = array("I", (seq for seq in self._grams[gram] if seq in live))
             if kept_seqs:

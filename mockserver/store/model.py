@@ -80,14 +80,25 @@ class Event:
     def csv_line(self) -> CsvLine:
         """Return the event's CSV line and its JSON-escaped form, rendered once (events never change)."""
         if self._csv is None:
-            self._csv = csv_line(self.doc)
+            self._csv = csv_line(self.passing_doc())
         return self._csv
 
     @classmethod
     def create(
-        cls, *, seq: int, event_id: str, group_id: str, ts: datetime, data: CaptureInput, fingerprint: str
+        cls,
+        *,
+        seq: int,
+        event_id: str,
+        group_id: str,
+        ts: datetime,
+        data: CaptureInput,
+        fingerprint: str,
+        cache: bool = True,
     ) -> Event:
-        """Build the stored event and its wire document from validated capture input."""
+        """Build the stored event and its wire document from validated capture input.
+
+        `cache` False leaves the read cache alone (a state document's events, built to be stored).
+        """
         exception = (
             None
             if data.exception_type is None
@@ -141,7 +152,8 @@ class Event:
             ),
             encoded=doc.encoded,
         )
-        _remember(event, doc)  # a new event is the likeliest to be read next
+        if cache:
+            _remember(event, doc)  # a new event is the likeliest to be read next
         return event
 
     @classmethod

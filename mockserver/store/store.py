@@ -28,15 +28,16 @@ def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
     """Turn a checked state document into the durable record `Tenant.restore` rebuilds from."""
     events: list[tuple[int, dict[str, Any], str]] = []
     for item in image.events:
-        doc = Event.create(
+        event = Event.create(
             seq=item.seq,
             event_id=item.id,
             group_id=item.group_id,
             ts=item.ts,
             data=item.data,
             fingerprint=item.fingerprint,
-        ).doc
-        events.append((item.seq, dict(doc), doc.encoded))
+            cache=False,
+        )
+        events.append((item.seq, event.decoded(), event.encoded))
     return TenantRecord(
         key=key,
         generation=generation,

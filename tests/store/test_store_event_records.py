@@ -70,3 +70,23 @@ def test_a_restored_event_holds_the_record_its_capture_held(tags: dict[str, str]
         assert getattr(after, name) == getattr(before, name), name
     assert sorted(after.haystack) == sorted(before.haystack)
     assert after.encoded == before.encoded
+
+
+def test_events_purged_before_any_search_are_not_kept_by_the_search_index() -> None:
+    """Trigrams wait for the first free-text search; dead events waiting go with the index's compaction.
+
+    The index drops removed events lazily, at most 1,023 (or as many as it holds live) at a time:
+    the events waiting for their trigrams are bounded the same way, whether or not anyone searches.
+    """
+    store, clock = make_store(seed=6)
+    tenant = store.tenant("never-searches")
+    tenant.set_retention(1)
+    for number in range(5000):
+        capture(tenant, f"message {number}")
+    clock.advance(3 * 86400)
+    tenant.purge_expired()
+    index = tenant._index  # what the index holds is the point
+    assert len(index.events) == 0
+    assert len(index._grams_pending) <= index._dead < 1024
+    capture(tenant, "after the purge")
+    assert [item["message"] for item in tenant.search_events("purge").items] == ["after the purge"]
