@@ -2,9 +2,8 @@
 
 Counts and `last_seen` move while a client walks a listing, so the first page fixes the order
 (a snapshot of group ids, kept in a bounded `SnapshotCache` and named by the cursor); later pages
-follow it. Between changes, orderings and whole pages (their envelope built and encoded once)
-are shared by every poll. The tenant calls `changed()` on every change that can move a group in,
-into or out of an ordering, or change a group's document.
+follow it. Between changes (the tenant's `ChangeMemo`), orderings and whole pages (their envelope
+built and encoded once) are shared by every poll.
 """
 
 from __future__ import annotations
@@ -14,40 +13,30 @@ from typing import Any
 
 from .cursors import Page
 from .documents import EncodedDocument
+from .memo import ChangeMemo
 from .model import Group
 from .paging import GROUP_SORTS, Pager, Scope, SnapshotCache, take_page
 from .shared import Shared
 
 __all__ = ["GroupListing"]
 
-_PAGES = 64  # group pages kept between changes (then it starts over)
 _SCOPES: dict[tuple[str | None, str], Scope] = {}  # the cursor scope of each listing: twelve in all
 
 
 class GroupListing:
     """The ordered, paged views of one tenant's groups (the groups dict is the tenant's own)."""
 
-    def __init__(self, shared: Shared, key: str, groups: dict[str, Group], pager: Pager) -> None:
+    def __init__(
+        self, shared: Shared, key: str, groups: dict[str, Group], pager: Pager, memo: ChangeMemo
+    ) -> None:
         self._shared = shared
         self._key = key
         self._groups = groups
         self._pager = pager
+        self._memo = memo
         self.snapshots = SnapshotCache()
-        self._version = 0
-        # Sorted orderings by (status, sort), each with the version it was sorted at.
+        # Sorted orderings by (status, sort), each with the memo version it was sorted at.
         self._orders: dict[tuple[str | None, str], tuple[int, tuple[str, ...]]] = {}
-        # Pages by (status, sort, limit, snapshot, start), built at `_pages_version`.
-        self._pages: dict[tuple[str | None, str, int, int, int], Page] = {}
-        self._pages_version = 0
-
-    @property
-    def version(self) -> int:
-        """A number that changes whenever `changed()` is called (event pages are cached against it too)."""
-        return self._version
-
-    def changed(self) -> None:
-        """Note a change: orderings are sorted again and pages built again when next asked for."""
-        self._version += 1
 
     def page(self, status: str | None, sort: str, cursor: str | None, limit: int) -> Page:
         """Return a page of checked arguments (`status` None: every status); a cursor continues its walk."""
@@ -61,18 +50,11 @@ class GroupListing:
         else:
             snapshot_id, start = position[0], position[1] + 1
             ordered = self.snapshots.recall(snapshot_id)
-        pages = self._pages
-        if self._pages_version != self._version:
-            pages.clear()
-            self._pages_version = self._version
-        key = (status, sort, limit, snapshot_id, start)
-        page = pages.get(key)
+        key = ("groups", status, sort, limit, snapshot_id, start)
+        page: Page | None = self._memo.recall(key)
         if page is None:
-            if len(pages) >= _PAGES:
-                pages.clear()
-            page = pages[key] = self._build(
-                ordered, start, status, scope, snapshot_id=snapshot_id, limit=limit
-            )
+            page = self._build(ordered, start, status, scope, snapshot_id=snapshot_id, limit=limit)
+            self._memo.keep(key, page)
         return Page(list(page.items), page.next_cursor, page.wire)
 
     def _build(
@@ -102,11 +84,11 @@ class GroupListing:
     def _ordering(self, status: str | None, sort: str) -> tuple[str, ...]:
         """Return the ids of the groups in `status` (None: all) in `sort` order, sorted once per change."""
         cached = self._orders.get((status, sort))
-        if cached is not None and cached[0] == self._version:
+        if cached is not None and cached[0] == self._memo.version:
             return cached[1]
         matching = [group for group in self._groups.values() if status in (None, group.status)]
         ordered = tuple(group.id for group in sorted(matching, key=GROUP_SORTS[sort], reverse=True))
-        self._orders[(status, sort)] = (self._version, ordered)
+        self._orders[(status, sort)] = (self._memo.version, ordered)
         return ordered
 
     def _remember(self, ordered: tuple[str, ...]) -> int:

@@ -74,8 +74,7 @@ class Event:
 
     def decoded(self) -> dict[str, Any]:
         """Return a fresh copy of the wire document, leaving the read cache alone (dumps of every event)."""
-        cached = _documents.get(self)
-        return dict(cached) if cached is not None else dict(EncodedDocument.decoded(self.encoded))
+        return dict(self.passing_doc())
 
     def csv_line(self) -> CsvLine:
         """Return the event's CSV line and its JSON-escaped form, rendered once (events never change)."""
@@ -83,22 +82,11 @@ class Event:
             self._csv = csv_line(self.passing_doc())
         return self._csv
 
-    @classmethod
-    def create(
-        cls,
-        *,
-        seq: int,
-        event_id: str,
-        group_id: str,
-        ts: datetime,
-        data: CaptureInput,
-        fingerprint: str,
-        cache: bool = True,
-    ) -> Event:
-        """Build the stored event and its wire document from validated capture input.
-
-        `cache` False leaves the read cache alone (a state document's events, built to be stored).
-        """
+    @staticmethod
+    def document(
+        *, event_id: str, group_id: str, ts: datetime, data: CaptureInput, fingerprint: str
+    ) -> EncodedDocument:
+        """Build an event's wire document (and its JSON text) from validated capture input."""
         exception = (
             None
             if data.exception_type is None
@@ -109,29 +97,35 @@ class Event:
             }
         )
         # Values that repeat across events (level, environment, release, user, code, tag names and
-        # values) are shared strings, and equal tag sets one dict: memory per event is what issue
-        # 11 bounds. The document gets a copy, so no reader's document aliases the shared tags.
-        level, environment, release = intern(data.level), _shared(data.environment), _shared(data.release)
-        user_id, code = _shared(data.user_id), _shared(data.code)
-        tags = _shared_tags(data.tags)
-        doc = EncodedDocument(
+        # values) are shared strings: memory per event is what issue 11 bounds. The tags are the
+        # document's own copy of the shared tag set, so no reader's document aliases it.
+        return EncodedDocument(
             {
                 "id": event_id,
                 "error_group_id": group_id,
                 "timestamp": iso_ms(ts),
-                "level": level,
+                "level": intern(data.level),
                 "message": data.message,
-                "code": code,
+                "code": _shared(data.code),
                 "exception": exception,
                 "stack": data.stack,
-                "tags": dict(tags),
-                "user_id": user_id,
-                "release": release,
-                "environment": environment,
+                "tags": dict(_shared_tags(data.tags)),
+                "user_id": _shared(data.user_id),
+                "release": _shared(data.release),
+                "environment": _shared(data.environment),
                 "fingerprint": fingerprint,
                 "source": data.source,
             }
         )
+
+    @classmethod
+    def create(
+        cls, *, seq: int, event_id: str, group_id: str, ts: datetime, data: CaptureInput, fingerprint: str
+    ) -> Event:
+        """Build the stored event from validated capture input; its document goes to the read cache."""
+        doc = cls.document(event_id=event_id, group_id=group_id, ts=ts, data=data, fingerprint=fingerprint)
+        tags = _shared_tags(data.tags)
+        code = doc["code"]
         searchable = [data.message, data.exception_type, data.exception_message]
         # Codes and tag values repeat across events: their folded forms are shared strings too.
         repeated = [code, *tags.values()]
@@ -140,10 +134,10 @@ class Event:
             id=event_id,
             group_id=group_id,
             ts=ts,
-            level=level,
-            environment=environment,
-            release=release,
-            user_id=user_id,
+            level=doc["level"],
+            environment=doc["environment"],
+            release=doc["release"],
+            user_id=doc["user_id"],
             code=code,
             tags=tags,
             haystack=(
@@ -152,8 +146,7 @@ class Event:
             ),
             encoded=doc.encoded,
         )
-        if cache:
-            _remember(event, doc)  # a new event is the likeliest to be read next
+        _remember(event, doc)  # a new event is the likeliest to be read next
         return event
 
     @classmethod

@@ -28,16 +28,10 @@ def _record(image: TenantImage, key: str, generation: int) -> TenantRecord:
     """Turn a checked state document into the durable record `Tenant.restore` rebuilds from."""
     events: list[tuple[int, dict[str, Any], str]] = []
     for item in image.events:
-        event = Event.create(
-            seq=item.seq,
-            event_id=item.id,
-            group_id=item.group_id,
-            ts=item.ts,
-            data=item.data,
-            fingerprint=item.fingerprint,
-            cache=False,
+        doc = Event.document(
+            event_id=item.id, group_id=item.group_id, ts=item.ts, data=item.data, fingerprint=item.fingerprint
         )
-        events.append((item.seq, event.decoded(), event.encoded))
+        events.append((item.seq, dict(doc), doc.encoded))
     return TenantRecord(
         key=key,
         generation=generation,

@@ -18,6 +18,7 @@ from .group_listing import GroupListing
 from .grouping import compute_fingerprint, make_title
 from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event, settled
+from .memo import ChangeMemo
 from .model import Event, Group
 from .paging import GROUP_SORTS, Pager, Scope, check_limit, take_page
 from .records import TenantRecord
@@ -27,7 +28,7 @@ from .shared import Shared
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
-_MEMO = 64  # event pages and exports a tenant keeps between changes (then it starts over)
+_MEMO = 128  # group and event pages and exports a tenant keeps between changes (then it starts over)
 _SHARED_EXPORT_ROWS = 1000  # exports up to this many rows are kept between changes
 
 
@@ -48,10 +49,9 @@ class Tenant:
         self._seq = 0
         self._idempotent: dict[str, dict[str, Any]] = {}
         self._retention = Retention()
-        self._listing = GroupListing(shared, key, self._groups, self._pager)
-        # Event pages and small exports, built at `_memo_version` (see `_recall`).
-        self._memo: dict[tuple[Any, ...], Any] = {}
-        self._memo_version = -1
+        # Group and event pages and small exports, kept until the next change.
+        self._memo = ChangeMemo(_MEMO)
+        self._listing = GroupListing(shared, key, self._groups, self._pager, self._memo)
         self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -202,7 +202,7 @@ class Tenant:
         )
         group.add(event)
         self._index.add(event)
-        self._listing.changed()  # a new group, or one whose count and last_seen moved
+        self._memo.changed()  # a new group, or one whose count and last_seen moved
         changes.event_added(self.key, event)
         result = {
             "ok": True,
@@ -292,30 +292,14 @@ class Tenant:
 
         return self._shared_page(scope, cursor, limit, build)
 
-    def _recall(self, key: tuple[Any, ...]) -> Any:
-        """Return what `_keep` kept under `key` since the last change, else None.
-
-        Every change that can alter an event page or an export (a capture, a status change, a
-        deletion, a purge) moves the group listing's version, which empties this memo.
-        """
-        if self._memo_version != self._listing.version:
-            self._memo.clear()
-            self._memo_version = self._listing.version
-        return self._memo.get(key)
-
-    def _keep(self, key: tuple[Any, ...], value: Any) -> None:
-        if len(self._memo) >= _MEMO:
-            self._memo.clear()
-        self._memo[key] = value
-
     def _shared_page(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
         """Return the page `build` makes, shared between changes, its envelope encoded once."""
         key = ("page", scope, cursor, limit)
-        page: Page | None = self._recall(key)
+        page: Page | None = self._memo.recall(key)
         if page is None:
             built = build()
             page = Page(built.items, built.next_cursor, encoded_page(built.items, built.next_cursor))
-            self._keep(key, page)
+            self._memo.keep(key, page)
         return Page(list(page.items), page.next_cursor, page.wire)
 
     def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
@@ -389,7 +373,7 @@ class Tenant:
         if group.status != before:
             self._index.file_group(group.id, group.status, before)
         if (group.status, group.substatus) != (before, substatus):
-            self._listing.changed()  # it may move between status listings; its document changed
+            self._memo.changed()  # it may move between status listings; its document changed
             self._shared.changes.group_saved(self.key, group)
 
     def delete_group(self, group_id: str) -> dict[str, Any]:
@@ -403,7 +387,7 @@ class Tenant:
         for event in group.events[group.head :]:
             self._index.remove(event)
         del self._groups[group.id]
-        self._listing.changed()
+        self._memo.changed()
         self._index.forget_group(group.id, group.status)
         if self._by_fingerprint.get(group.fingerprint) is group:
             del self._by_fingerprint[group.fingerprint]
@@ -445,21 +429,20 @@ class Tenant:
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
         query = parse_filter(filter)
-
-        def rows() -> tuple[int, Any]:
-            candidates, followed = self._index.walk(query.conditions, None, query.until)
-            matched = list(self._matching(candidates, query, followed))
-            if format == "json":
-                return len(matched), [event.passing_doc() for event in matched]
-            return len(matched), rows_to_csv(event.csv_line() for event in matched)
-
         # Repeated exports between changes share their rows (small ones: a big export's documents
         # are not worth holding), each with its own export id and time.
         key = ("export", format, Pager.scope("export", {"filter": _described(filter)}))
-        shared: tuple[int, Any] | None = self._recall(key)
-        row_count, content = shared if shared is not None else rows()
-        if shared is None and row_count <= _SHARED_EXPORT_ROWS:
-            self._keep(key, (row_count, content))
+        shared: tuple[int, Any] | None = self._memo.recall(key)
+        if shared is None:
+            candidates, followed = self._index.walk(query.conditions, None, query.until)
+            matched = list(self._matching(candidates, query, followed))
+            if format == "json":
+                shared = (len(matched), [event.passing_doc() for event in matched])
+            else:
+                shared = (len(matched), rows_to_csv(event.csv_line() for event in matched))
+            if len(matched) <= _SHARED_EXPORT_ROWS:
+                self._memo.keep(key, shared)
+        row_count, content = shared
         result: dict[str, Any] = {
             "ok": True,
             "export_id": self._shared.ids.new("exp"),
@@ -511,7 +494,7 @@ class Tenant:
             self._shared.auto_exports.append(batch)
             changes.auto_exported(batch)
         changes.events_purged(self.key, expired[-1].seq)
-        self._listing.changed()  # counts and first_seen moved (and emptied groups go)
+        self._memo.changed()  # counts and first_seen moved (and emptied groups go)
         for event in expired:
             group = self._groups[event.group_id]
             group.pop_oldest()
