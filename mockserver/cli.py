@@ -124,7 +124,8 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave Python's garbage collector as configured; by default the server raises its "
         "thresholds and freezes long-lived state ten times a second (a full collection only "
-        "when the peak resident size has doubled), which keeps collector pauses out of the "
+        "when the peak resident size has doubled, at a moment no request arrives), which keeps "
+        "collector pauses out of the "
         "latency tail",
     )
     cli.add_argument(
@@ -263,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser().exit(2, f"infrai-mock: error: {exc}\n")
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(server, None if args.no_gc_tuning else CollectorPolicy()))
+            policy = None if args.no_gc_tuning else CollectorPolicy(activity=lambda: server.state.served)
+            asyncio.run(_serve(server, policy))
     except (OSError, OverflowError) as exc:  # e.g. the port is taken, or the host will not resolve
         parser().exit(1, f"infrai-mock: error: {exc}\n")
     return 0

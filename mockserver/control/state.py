@@ -70,6 +70,8 @@ class ServerState:
     database: Database | None = None
     # Held around every store call, so test threads can touch the store while the loop serves.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Requests begun (API, control and pages alike): the collector policy's sign of an idle server.
+    served: int = 0
 
     @property
     def clock(self) -> Clock:

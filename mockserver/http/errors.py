@@ -23,6 +23,7 @@ from ..control.journal import JournalEntry, Violation
 from ..control.masking import mask_key
 from ..control.state import ServerState
 from ..store import DomainError, EncodedDocument, EncodedText
+from ..store.documents import COMPACT
 from . import connection_faults
 from .access_log import access_line
 from .app_keys import BROKEN, FAULTS, REQUEST_BODY, REQUEST_SIZE, TENANT
@@ -105,7 +106,7 @@ def _encode(value: Any) -> str:
         return value.encoded
     if type(value) is list and value and type(value[0]) is EncodedDocument:
         return "[" + ",".join(_encode(item) for item in value) + "]"
-    return json.dumps(value, separators=(",", ":"))
+    return COMPACT.encode(value)
 
 
 def encode_json(payload: Any) -> str:
@@ -264,6 +265,7 @@ def make_middleware(state: ServerState) -> Middleware:
     async def infrai_mock_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
         arrived = time.time()
+        state.served += 1
         response: web.StreamResponse
         try:
             response = await handler(request)

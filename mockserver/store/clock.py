@@ -71,9 +71,10 @@ def truncate_ms(when: datetime) -> datetime:
 
 def iso_ms(when: datetime) -> str:
     """Format as ISO-8601 UTC with milliseconds and a Z suffix."""
-    when = when.astimezone(UTC)
-    # The year by hand: strftime's %Y does not zero-pad years before 1000 on glibc.
-    return f"{when.year:04d}-{when:%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z"
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    # isoformat (C, no strftime) pads the year to four digits and ends in "+00:00" for UTC.
+    return when.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def hour_start(when: datetime) -> int:

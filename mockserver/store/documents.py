@@ -6,7 +6,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["EncodedDocument", "EncodedText", "encoded_page", "escaped"]
+__all__ = ["COMPACT", "EncodedDocument", "EncodedText", "encoded_page", "escaped"]
+
+# One encoder for compact JSON: `json.dumps` with any non-default argument builds a new one per call.
+COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 class EncodedDocument(dict[str, Any]):
@@ -21,7 +24,7 @@ class EncodedDocument(dict[str, Any]):
     def __init__(self, document: Mapping[str, Any], encoded: str | None = None) -> None:
         """Wrap `document`; `encoded`, when given, must be its compact JSON text (a restore reuses it)."""
         super().__init__(document)
-        self.encoded: str = json.dumps(self, separators=(",", ":")) if encoded is None else encoded
+        self.encoded: str = COMPACT.encode(self) if encoded is None else encoded
 
     @classmethod
     def decoded(cls, encoded: str) -> EncodedDocument:

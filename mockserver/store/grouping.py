@@ -13,6 +13,7 @@ from .stacks import stack_grouping_values
 __all__ = ["compute_fingerprint", "default_grouping_values", "grouping_values", "hash_values", "make_title"]
 
 TITLE_MAX = 256
+_UNESCAPED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per call
 _DEFAULT_VARIABLE = re.compile(r"^\{\{\s*default\s*\}\}$", re.IGNORECASE)
 
 
@@ -74,7 +75,7 @@ def hash_values(values: Sequence[str]) -> str:
     JSON is an unambiguous encoding of a list of strings, so different value lists never hash
     alike, whatever characters (NUL, quotes, commas) they hold.
     """
-    encoded = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    encoded = _UNESCAPED.encode(list(values))
     return hashlib.md5(encoded.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
 
 

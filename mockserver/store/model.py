@@ -278,7 +278,9 @@ class Group:
         if event.release is not None:
             _bump(self.releases, event.release, delta)
         for key, value in event.tags.items():
-            counter = self.tags.setdefault(key, Counter())
+            counter = self.tags.get(key)
+            if counter is None:
+                counter = self.tags[key] = Counter()
             _bump(counter, value, delta)
             if not counter:
                 del self.tags[key]

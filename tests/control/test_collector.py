@@ -13,7 +13,9 @@ import textwrap
 from typing import Any
 
 import pytest
+import requests
 
+from mockserver import MockServer
 from mockserver.cli import parser
 from mockserver.control.collector import DEFAULT_THRESHOLD
 
@@ -120,6 +122,50 @@ def test_frozen_cyclic_garbage_is_collected_once_the_resident_size_has_doubled()
         [390_000, 1, True],  # the next one is due at twice the size after that pass
         [400_000, 2, True],
     ]
+
+
+def test_a_due_full_pass_waits_for_a_tick_in_which_no_request_began() -> None:
+    seen = run_isolated(
+        CYCLE_PROBE,
+        """
+        heap, served = [100_000], [0]
+        policy = collector.CollectorPolicy(heap_size=lambda: heap[0], activity=lambda: served[0])
+        policy.install()
+        probe = frozen_cycle()
+        states = []
+        for size, requests in ((200_000, 5), (250_000, 9), (300_000, 9), (310_000, 9)):
+            heap[0], served[0] = size, requests
+            policy.tick()
+            states.append([size, policy.full_passes, probe() is None])
+        print(json.dumps(states))
+        """,
+    )
+    assert seen == [
+        [200_000, 0, False],  # due, but requests arrived since the last tick
+        [250_000, 0, False],  # still busy
+        [300_000, 1, True],  # no request since the last tick: the pass runs now
+        [310_000, 1, True],
+    ]
+
+
+def test_under_unbroken_load_a_full_pass_is_forced_at_four_times_the_size() -> None:
+    seen = run_isolated(
+        """
+        import json
+        from mockserver.control.collector import CollectorPolicy
+        heap, served = [100_000], [0]
+        policy = CollectorPolicy(heap_size=lambda: heap[0], activity=lambda: served[0])
+        policy.install()
+        states = []
+        for size in (200_000, 399_999, 400_000, 800_000, 1_599_999, 1_600_000):
+            heap[0] = size
+            served[0] += 1
+            policy.tick()
+            states.append([size, policy.full_passes])
+        print(json.dumps(states))
+        """
+    )
+    assert seen == [[200_000, 0], [399_999, 0], [400_000, 1], [800_000, 1], [1_599_999, 1], [1_600_000, 2]]
 
 
 def test_without_a_resident_size_the_objects_frozen_since_the_last_pass_stand_in() -> None:
@@ -235,3 +281,13 @@ def test_the_serving_loop_ticks_and_uninstalls_when_stopped() -> None:
     assert ticks >= 2
     assert still_installed is False
     assert frozen == 0
+
+
+def test_the_server_counts_every_request_it_begins_as_the_policys_activity() -> None:
+    """API calls, refused calls and control calls alike: any of them makes a tick busy."""
+    with MockServer() as server:
+        before = server.state.served
+        requests.get(f"{server.url}/v1/errors/list", headers={"Authorization": "Bearer k"}, timeout=5)
+        requests.get(f"{server.url}/v1/errors/list", timeout=5)  # 401
+        requests.get(f"{server.url}/__admin/health", timeout=5)
+        assert server.state.served - before == 3
