@@ -13,9 +13,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .documents import EncodedText, escaped
+from .documents import EncodedDocument, EncodedText, escaped
 
-__all__ = ["CSV_COLUMNS", "CsvLine", "csv_line", "csv_row", "events_to_csv", "rows_to_csv", "safe_cell"]
+__all__ = [
+    "CSV_COLUMNS",
+    "CsvLine",
+    "ExportRows",
+    "csv_line",
+    "csv_row",
+    "envelope",
+    "events_to_csv",
+    "filter_key",
+    "rows_to_csv",
+    "safe_cell",
+]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,3 +94,52 @@ def events_to_csv(events: Iterable[dict[str, Any]]) -> str:
 
 _HEADER = events_to_csv(())
 _HEADER_LINE: CsvLine = (_HEADER, escaped(_HEADER))
+
+
+# What an export shares between changes: the row count, the content (the documents' list, or the
+# CSV text) and that content's JSON text.
+ExportRows = tuple[int, Any, str]
+
+
+def filter_key(raw: Any) -> tuple[Any, ...] | None:
+    """Return a hashable key, equal for equal filters; None for a filter it cannot key.
+
+    It keys None and objects of strings or lists of strings (every valid JSON filter); anything
+    else (a tuple from Python, an invalid value) is parsed afresh each time.
+    """
+    if raw is None:
+        return ()
+    if type(raw) is not dict:
+        return None
+    items: list[tuple[str, Any]] = []
+    for key, value in raw.items():
+        if type(value) is str:
+            items.append((key, value))
+        elif type(value) is list and all(type(item) is str for item in value):
+            items.append((key, tuple(value)))
+        else:
+            return None
+    return tuple(items)
+
+
+def envelope(export_id: str, format: str, created_at: str, rows: ExportRows) -> EncodedDocument:
+    """Return the export's answer with its JSON text spliced from the shared rows' own encoding.
+
+    The id and the time are the only per-call parts; both are ASCII that JSON never escapes
+    (`exp_` and hex digits, an ISO-8601 time), so the text is byte for byte what `json.dumps` gives.
+    """
+    row_count, content, encoded = rows
+    field = "events" if format == "json" else "csv"
+    document = {
+        "ok": True,
+        "export_id": export_id,
+        "format": format,
+        "row_count": row_count,
+        "created_at": created_at,
+        field: list(content) if format == "json" else content,
+    }
+    text = (
+        f'{{"ok":true,"export_id":"{export_id}","format":"{format}","row_count":{row_count},'
+        f'"created_at":"{created_at}","{field}":{encoded}}}'
+    )
+    return EncodedDocument(document, text)

@@ -161,6 +161,16 @@ class EventIndex:
                 del self._grams[gram]
         self._dead = 0
 
+    def oldest(self) -> Event | None:
+        """Return the oldest stored event (None when there is none), dropping dead entries at the front."""
+        order, events = self._order, self.events
+        while self._head < len(order):
+            event = events.get(order[self._head])
+            if event is not None:
+                return event
+            self._head += 1
+        return None
+
     def oldest_first(self) -> Iterator[Event]:
         """Yield stored events oldest first (the purge walk), dropping dead entries at the front."""
         while self._head < len(self._order) and self._order[self._head] not in self.events:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from typing import Any, Final
 
 from .errors import InvalidInput
@@ -34,7 +35,12 @@ class Retention:
 
     def cutoff(self, now: datetime) -> datetime:
         """Return the oldest timestamp still kept at `now`."""
-        return now - timedelta(days=self.days)
+        return now - self.window
+
+    @cached_property
+    def window(self) -> timedelta:
+        """How long an event is kept."""
+        return timedelta(days=self.days)
 
     def updated(self, days: Any, auto_export: Any = KEEP, destination: Any = KEEP) -> Retention:
         """Return validated new settings; KEEP (or None for the flag) keeps an optional setting's value."""

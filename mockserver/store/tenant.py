@@ -12,7 +12,7 @@ from .clock import Clock, ManualClock, iso_ms, truncate_ms
 from .cursors import Page
 from .documents import encoded_page
 from .errors import InvalidInput, NotFound
-from .export import rows_to_csv
+from .export import ExportRows, envelope, filter_key, rows_to_csv
 from .filters import EventQuery, parse_filter, parse_search
 from .group_listing import GroupListing
 from .grouping import compute_fingerprint, make_title
@@ -428,33 +428,25 @@ class Tenant:
         self._purge()
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
-        query = parse_filter(filter)
         # Repeated exports between changes share their rows (small ones: a big export's documents
-        # are not worth holding), each with its own export id and time.
-        key = ("export", format, Pager.scope("export", {"filter": _described(filter)}))
-        shared: tuple[int, Any] | None = self._memo.recall(key)
-        if shared is None:
+        # are not worth holding), each with its own export id and time. A filter seen since the
+        # last change was valid then and matches the same events now: it is not parsed again.
+        described = filter_key(filter)
+        key = None if described is None else ("export", format, described)
+        rows: ExportRows | None = None if key is None else self._memo.recall(key)
+        if rows is None:
+            query = parse_filter(filter)
             candidates, followed = self._index.walk(query.conditions, None, query.until)
             matched = list(self._matching(candidates, query, followed))
             if format == "json":
-                shared = (len(matched), [event.passing_doc() for event in matched])
+                documents = [event.passing_doc() for event in matched]
+                rows = (len(matched), documents, "[" + ",".join(doc.encoded for doc in documents) + "]")
             else:
-                shared = (len(matched), rows_to_csv(event.csv_line() for event in matched))
-            if len(matched) <= _SHARED_EXPORT_ROWS:
-                self._memo.keep(key, shared)
-        row_count, content = shared
-        result: dict[str, Any] = {
-            "ok": True,
-            "export_id": self._shared.ids.new("exp"),
-            "format": format,
-            "row_count": row_count,
-            "created_at": iso_ms(self.now()),
-        }
-        if format == "json":
-            result["events"] = list(content)
-        else:
-            result["csv"] = content
-        return result
+                text = rows_to_csv(event.csv_line() for event in matched)
+                rows = (len(matched), text, text.encoded)
+            if key is not None and len(matched) <= _SHARED_EXPORT_ROWS:
+                self._memo.keep(key, rows)
+        return envelope(self._shared.ids.new("exp"), format, iso_ms(self.now()), rows)
 
     def retention(self) -> dict[str, Any]:
         """Return the retention settings."""
@@ -481,6 +473,9 @@ class Tenant:
     def _purge(self) -> None:
         now = self.now()
         cutoff = self._retention.cutoff(now)
+        oldest = self._index.oldest()
+        if oldest is None or oldest.ts >= cutoff:
+            return  # every call purges first: the common case is nothing to purge
         expired: list[Event] = []
         for event in self._index.oldest_first():
             if event.ts >= cutoff:

@@ -10,11 +10,12 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_helpers import capture, ids, make_store
 
-from mockserver.store import Page, Tenant
+from mockserver.store import InvalidInput, Page, Tenant
 from mockserver.store.documents import EncodedDocument, encoded_page
 
 
@@ -107,3 +108,35 @@ def test_repeated_exports_share_rows_but_not_ids_and_follow_every_change() -> No
     )  # C1 (4 events) resolved
     tenant.delete_group(groups[1])
     assert tenant.export(filter={"code": "C1"}, format="csv")["row_count"] == 0
+
+
+FILTERS = [
+    None,
+    {},
+    {"code": "C1"},
+    {"code": ["C1", "C2"], "level": "error"},
+    {"status": "unresolved", "since": "2020-01-01T00:00:00Z"},
+]
+
+
+def test_an_exports_text_is_byte_for_byte_a_compact_dump_on_first_and_shared_answers() -> None:
+    """The answer's JSON text, spliced from the shared rows' own encoding, equals json.dumps of it."""
+    tenant, _ = _tenant_with_history()
+    capture(tenant, 'quote " and \\ backslash, comma, =formula, ünïcode', code="C1")
+    for format in ("csv", "json"):
+        for raw in FILTERS:
+            for _ in range(2):  # built, then shared
+                answer = tenant.export(filter=raw, format=format)
+                assert isinstance(answer, EncodedDocument)
+                assert answer.encoded == json.dumps(answer, separators=(",", ":"))
+
+
+def test_an_invalid_filter_is_refused_every_time_and_an_odd_one_still_answers() -> None:
+    """Filters are parsed until one succeeds: a refused filter is never remembered as valid."""
+    tenant, _ = _tenant_with_history()
+    for raw in ({"level": "loud"}, {"code": 7}, {"nope": "x"}, {"code": []}):
+        for _ in range(2):
+            with pytest.raises(InvalidInput, match=r"^filter\."):
+                tenant.export(filter=raw, format="csv")
+    odd = tenant.export(filter={"code": ("C1",)}, format="json")  # a tuple from Python: not shared
+    assert odd["row_count"] == tenant.export(filter={"code": ["C1"]}, format="json")["row_count"] == 3
