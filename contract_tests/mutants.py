@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.http import app
-from mockserver.store import grouping, tenant
+from mockserver.store import event_listing, grouping, tenant
 from mockserver.store.export import CSV_COLUMNS
 from mockserver.store.model import Group
 from mockserver.store.tenant import Tenant
@@ -64,7 +64,7 @@ def _cursor_skips_boundary() -> list[tuple[Any, str, Any]]:
             items.append(item)
         return items, None
 
-    return [(tenant, "take_page", take_page)]
+    return [(event_listing, "take_page", take_page)]
 
 
 def _grouping_ignores_normalization() -> list[tuple[Any, str, Any]]:
@@ -122,7 +122,7 @@ def _idempotency_ignored() -> list[tuple[Any, str, Any]]:
 
 def _export_drops_commas() -> list[tuple[Any, str, Any]]:
 
-    original = tenant.rows_to_csv
+    original = event_listing.rows_to_csv
     message = CSV_COLUMNS.index("message")
 
     def has_comma(line: str) -> bool:
@@ -131,7 +131,7 @@ def _export_drops_commas() -> list[tuple[Any, str, Any]]:
     def rows_to_csv(rows: Iterable[tuple[str, str]]) -> Any:
         return original(row for row in rows if not has_comma(row[0]))
 
-    return [(tenant, "rows_to_csv", rows_to_csv)]
+    return [(event_listing, "rows_to_csv", rows_to_csv)]
 
 
 def _delete_noop() -> list[tuple[Any, str, Any]]:

@@ -2,38 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
 from .capture import parse_capture
-from .clock import Clock, ManualClock, iso_ms, truncate_ms
+from .clock import Clock, iso_ms, truncate_ms
 from .cursors import Page
-from .documents import encoded_page
 from .errors import InvalidInput, NotFound
-from .export import ExportRows, envelope, filter_key, rows_to_csv
-from .filters import EventQuery, parse_filter, parse_search
+from .event_listing import EventListing
+from .export import envelope
 from .group_listing import GroupListing
 from .grouping import compute_fingerprint, make_title
 from .indexes import EventIndex
 from .lifecycle import BULK_ACTIONS, apply_status, bulk_ids, check_status, on_new_event, settled
 from .memo import ChangeMemo
 from .model import Event, Group
-from .paging import GROUP_SORTS, Pager, Scope, check_limit, take_page
+from .paging import GROUP_SORTS, Pager, check_limit
 from .records import TenantRecord
 from .retention import KEEP, Keep, Retention
 from .shared import Shared
+from .tenant_clock import TenantClock
 
 __all__ = ["Tenant"]
 
 FORMATS = ("json", "csv")
 _MEMO = 128  # group and event pages and exports a tenant keeps between changes (then it starts over)
-_SHARED_EXPORT_ROWS = 1000  # exports up to this many rows are kept between changes
-
-
-def _described(raw: Mapping[str, Any] | None) -> Any:
-    return dict(raw) if isinstance(raw, Mapping) else raw
 
 
 class Tenant:
@@ -52,30 +47,28 @@ class Tenant:
         # Group and event pages and small exports, kept until the next change.
         self._memo = ChangeMemo(_MEMO)
         self._listing = GroupListing(shared, key, self._groups, self._pager, self._memo)
-        self._clock: ManualClock | None = None  # the tenant's own frozen clock, once it has one
+        self._events = EventListing(self._index, self._pager, self._memo, self._status_of)
+        self._time = TenantClock(shared, key)  # the server's clock, or the tenant's own frozen one
 
     # -- the tenant's clock ------------------------------------------------------------------------
 
     @property
     def clock(self) -> Clock:
         """The clock this tenant reads: its own once frozen, else the server's."""
-        return self._clock if self._clock is not None else self._shared.clock
+        return self._time.current
 
     @property
     def has_own_clock(self) -> bool:
         """True once the tenant's time is its own (frozen, set or advanced), apart from the server's."""
-        return self._clock is not None
+        return self._time.own_time is not None
 
     def now(self) -> datetime:
         """Return the tenant's current time."""
-        return self._clock.now() if self._clock is not None else self._shared.clock.now()
+        return self._time.now()
 
     def freeze_clock(self) -> datetime:
         """Give the tenant its own clock, frozen at its current time (a no-op once it has one)."""
-        if self._clock is None:
-            self._clock = ManualClock(self._shared.clock.now())
-            self._shared.changes.tenant_clock_set(self.key, self._clock.now())
-        return self._clock.now()
+        return self._time.freeze().now()
 
     def advance_clock(self, seconds: float) -> datetime:
         """Move this tenant's own clock forwards (freezing it first) and purge at the new time.
@@ -83,10 +76,7 @@ class Tenant:
         Raises ValueError for a negative move and OverflowError past year 9999; other tenants
         and the server's clock are untouched.
         """
-        self.freeze_clock()
-        assert self._clock is not None
-        now = self._clock.advance(seconds)
-        self._shared.changes.tenant_clock_set(self.key, now)
+        now = self._time.advance(seconds)
         self._purge()
         return now
 
@@ -96,15 +86,11 @@ class Tenant:
         Reported to `shared.changes` like any move; tests move a clock with `advance_clock` / `set_clock`,
         and loaders pass the time in the `TenantRecord` they restore from.
         """
-        self._clock = ManualClock(when) if when is not None else None
-        self._shared.changes.tenant_clock_set(self.key, when)
+        self._time.keep(when)
 
     def set_clock(self, when: datetime) -> datetime:
         """Move this tenant's own clock to `when` (never backwards; freezing it first) and purge."""
-        self.freeze_clock()
-        assert self._clock is not None
-        now = self._clock.set(when)
-        self._shared.changes.tenant_clock_set(self.key, now)
+        now = self._time.set(when)
         self._purge()
         return now
 
@@ -112,7 +98,10 @@ class Tenant:
     def is_pristine(self) -> bool:
         """True while the tenant holds nothing a caller stored or set (not even its own clock)."""
         return (
-            self._seq == 0 and not self._idempotent and self._retention == Retention() and self._clock is None
+            self._seq == 0
+            and not self._idempotent
+            and self._retention == Retention()
+            and self._time.own_time is None
         )
 
     @classmethod
@@ -148,7 +137,7 @@ class Tenant:
         tenant._idempotent = dict(record.idempotency)
         tenant._retention = record.retention
         tenant._listing.snapshots.restore(record.snapshots, record.snapshot_serial)
-        tenant._clock = ManualClock(record.clock) if record.clock is not None else None
+        tenant._time.restore(record.clock)
         return tenant
 
     # -- capture -----------------------------------------------------------------------------------
@@ -258,82 +247,20 @@ class Tenant:
     ) -> Page:
         """Return matching events newest first, one page at a time."""
         self._purge()
-        limit = check_limit(limit)
-        query = parse_filter(filter)
-        scope = Pager.scope("list_events", {"filter": _described(filter)})
-        return self._shared_page(scope, cursor, limit, lambda: self._event_page(query, scope, cursor, limit))
+        return self._events.list(filter, cursor, check_limit(limit))
 
     def search_events(
         self, q: str, *, filter: Mapping[str, Any] | None = None, cursor: str | None = None, limit: int = 50
     ) -> Page:
         """Return events matching the search string and the filter, newest first, one page at a time."""
         self._purge()
-        limit = check_limit(limit)
-        filtered = parse_filter(filter)
-        searched, tokens = parse_search(q)
-        scope = Pager.scope("search_events", {"q": q, "filter": _described(filter)})
-
-        def build() -> Page:
-            resolved = EventQuery(conditions=tuple(self._index.resolve(token) for token in tokens))
-            return self._event_page(filtered.merged(searched).merged(resolved), scope, cursor, limit)
-
-        return self._shared_page(scope, cursor, limit, build)
+        return self._events.search(q, filter, cursor, check_limit(limit))
 
     def group_events(self, group_id: str, *, cursor: str | None = None, limit: int = 50) -> Page:
         """Return one group's events newest first, one page at a time."""
         self._purge()
         limit = check_limit(limit)
-        group = self._group(group_id)
-        scope = Pager.scope("group_events", {"group": group_id})
-
-        def build() -> Page:
-            before = self._pager.read(cursor, scope, "seq")
-            return self._events_page(group.events_before(before[0] if before else None), scope, limit)
-
-        return self._shared_page(scope, cursor, limit, build)
-
-    def _shared_page(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
-        """Return the page `build` makes, shared between changes, its envelope encoded once."""
-        key = ("page", scope, cursor, limit)
-        page: Page | None = self._memo.recall(key)
-        if page is None:
-            built = build()
-            page = Page(built.items, built.next_cursor, encoded_page(built.items, built.next_cursor))
-            self._memo.keep(key, page)
-        return Page(list(page.items), page.next_cursor, page.wire)
-
-    def _event_page(self, query: EventQuery, scope: Scope, cursor: str | None, limit: int) -> Page:
-        before = self._pager.read(cursor, scope, "seq")
-        candidates, followed = self._index.walk(
-            query.conditions, before[0] if before else None, query.until, query.terms
-        )
-        if query.is_empty:  # the unfiltered list, the hot path: no per-event checks to make
-            return self._events_page(candidates, scope, limit)
-        return self._events_page(self._matching(candidates, query, followed), scope, limit)
-
-    def _events_page(self, events: Iterable[Event], scope: Scope, limit: int) -> Page:
-        items, last_seq = take_page(((event.seq, event.doc) for event in events), limit)
-        return Page(items, None if last_seq is None else self._pager.mint(scope, {"seq": last_seq}))
-
-    def _matching(
-        self, candidates: Iterator[Event], query: EventQuery, followed: int | None
-    ) -> Iterator[Event]:
-        """Keep the candidates matching `query`; those of an index walk all hold condition `followed`."""
-        check = query.checker(self._status_of, followed)
-        since = query.since
-        if since is None:
-            return candidates if check is None else filter(check, candidates)
-        return self._since(candidates, since, check)
-
-    @staticmethod
-    def _since(
-        candidates: Iterator[Event], since: datetime, check: Callable[[Event], bool] | None
-    ) -> Iterator[Event]:
-        for event in candidates:
-            if event.ts < since:
-                return  # capture order is time order, so every further candidate is older still
-            if check is None or check(event):
-                yield event
+        return self._events.of_group(self._group(group_id), cursor, limit)
 
     # -- group lists -------------------------------------------------------------------------------
 
@@ -428,24 +355,7 @@ class Tenant:
         self._purge()
         if format not in FORMATS:
             raise InvalidInput("format", "enum", f"must be one of {', '.join(FORMATS)}")
-        # Repeated exports between changes share their rows (small ones: a big export's documents
-        # are not worth holding), each with its own export id and time. A filter seen since the
-        # last change was valid then and matches the same events now: it is not parsed again.
-        described = filter_key(filter)
-        key = None if described is None else ("export", format, described)
-        rows: ExportRows | None = None if key is None else self._memo.recall(key)
-        if rows is None:
-            query = parse_filter(filter)
-            candidates, followed = self._index.walk(query.conditions, None, query.until)
-            matched = list(self._matching(candidates, query, followed))
-            if format == "json":
-                documents = [event.passing_doc() for event in matched]
-                rows = (len(matched), documents, "[" + ",".join(doc.encoded for doc in documents) + "]")
-            else:
-                text = rows_to_csv(event.csv_line() for event in matched)
-                rows = (len(matched), text, text.encoded)
-            if key is not None and len(matched) <= _SHARED_EXPORT_ROWS:
-                self._memo.keep(key, rows)
+        rows = self._events.export_rows(filter, format)
         return envelope(self._shared.ids.new("exp"), format, iso_ms(self.now()), rows)
 
     def retention(self) -> dict[str, Any]:
@@ -532,33 +442,14 @@ class Tenant:
         event's `seq` and the tenant's `generation`.
         """
         self._purge()
-        events: list[dict[str, Any]] = []
-        for event in self._index.oldest_first():
-            doc = event.decoded()
-            if internal:
-                doc["seq"] = event.seq
-            events.append(doc)
-        from .state_document import STATE_VERSION  # noqa: PLC0415 - state documents load on first use
+        from .state_dump import dump_document  # noqa: PLC0415 - state documents load on first use
 
-        document: dict[str, Any] = {
-            "version": STATE_VERSION,
-            "api_key": self.key,
-            "clock": {"now": iso_ms(self._clock.now())} if self._clock is not None else None,
-            "retention": self._retention.as_json(),
-            "groups": [
-                {
-                    "id": group.id,
-                    "fingerprint": group.fingerprint,
-                    "title": group.title,
-                    "exception_type": group.exception_type,
-                    "status": group.status,
-                    "substatus": group.substatus,
-                }
-                for group in self._groups.values()
-            ],
-            "events": events,
-            "idempotency": [{"key": key, "result": dict(result)} for key, result in self._idempotent.items()],
-        }
-        if internal:
-            document["generation"] = self._pager.generation
-        return document
+        return dump_document(
+            self.key,
+            own_time=self._time.own_time,
+            retention=self._retention,
+            groups=self._groups.values(),
+            events=self._index.oldest_first(),
+            idempotency=self._idempotent,
+            generation=self._pager.generation if internal else None,
+        )
