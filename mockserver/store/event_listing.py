@@ -32,12 +32,14 @@ class EventListing:
     """
 
     def __init__(
-        self, index: EventIndex, pager: Pager, memo: ChangeMemo, status_of: Callable[[str], str | None]
+        self, index: EventIndex, pager: Pager, memo: ChangeMemo, groups: Mapping[str, Group]
     ) -> None:
+        # The tenant's own objects, never the tenant: a reference back to it (a bound method, say)
+        # would make a cycle, and the store's objects must die by reference counting alone.
         self._index = index
         self._pager = pager
         self._memo = memo
-        self._status_of = status_of
+        self._groups = groups
 
     def list(self, filter: Mapping[str, Any] | None, cursor: str | None, limit: int) -> Page:
         """Return one page of the events matching `filter`."""
@@ -91,6 +93,10 @@ class EventListing:
         if key is not None and len(matched) <= _SHARED_EXPORT_ROWS:
             self._memo.keep(key, rows)
         return rows
+
+    def _status_of(self, group_id: str) -> str | None:
+        group = self._groups.get(group_id)
+        return None if group is None else group.status
 
     def _shared(self, scope: Scope, cursor: str | None, limit: int, build: Callable[[], Page]) -> Page:
         """Return the page `build` makes, shared between changes, its envelope encoded once."""

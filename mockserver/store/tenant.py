@@ -47,7 +47,7 @@ class Tenant:
         # Group and event pages and small exports, kept until the next change.
         self._memo = ChangeMemo(_MEMO)
         self._listing = GroupListing(shared, key, self._groups, self._pager, self._memo)
-        self._events = EventListing(self._index, self._pager, self._memo, self._status_of)
+        self._events = EventListing(self._index, self._pager, self._memo, self._groups)
         self._time = TenantClock(shared, key)  # the server's clock, or the tenant's own frozen one
 
     # -- the tenant's clock ------------------------------------------------------------------------
@@ -235,10 +235,6 @@ class Tenant:
         if group is None:
             raise NotFound("error_group", str(group_id))
         return group
-
-    def _status_of(self, group_id: str) -> str | None:
-        group = self._groups.get(group_id)
-        return None if group is None else group.status
 
     # -- event lists -------------------------------------------------------------------------------
 
