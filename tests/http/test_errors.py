@@ -110,10 +110,14 @@ class TestInvalidRequest:
         ("operation", "key"),
         [("list", "since"), ("list", "until"), ("search", "since"), ("search", "until"), ("export", "until")],
     )
-    def test_time_bound_without_a_utc_form_is_400(
+    def test_time_bound_without_a_utc_form_is_accepted(
         self, api: Api, oracle: SpecOracle, operation: str, key: str, when: str
     ) -> None:
-        """A since/until whose UTC instant falls outside years 1..9999 answers 400 rule datetime, not 500."""
+        """A valid date-time whose UTC instant falls outside years 1..9999 bounds at the range's end.
+
+        The spec's `date-time` admits it, so it answers 200 (never 400, never 500); the stateful
+        contract run found the 400 this used to answer.
+        """
         path = f"/v1/errors/{operation}"
         if operation == "list":
             response = api.call("GET", path, params={"filter": json.dumps({key: when})})
@@ -121,9 +125,7 @@ class TestInvalidRequest:
             response = api.call("GET", path, params={"q": f"{key}:{when}"})
         else:
             response = api.call("POST", path, {"filter": {key: when}})
-        assert response.status_code == 400, response.text
-        field = "q" if operation == "search" else f"filter.{key}"
-        assert _error(response)["details"] == {"field": field, "rule": "datetime"}
+        assert response.status_code == 200, response.text
         oracle.assert_conforms(f"errors_{operation}", response)
 
     def test_huge_invalid_value_keeps_the_message_short(self, api: Api) -> None:
