@@ -82,16 +82,22 @@ def hour_start(when: datetime) -> int:
     return int(when.timestamp()) // 3600
 
 
-def parse_iso(text: str) -> datetime | None:
+def parse_iso(text: str, *, clamp: bool = False) -> datetime | None:
     """Parse an ISO-8601 datetime that carries a timezone; None when it cannot.
 
     RFC 3339 allows a lower-case `t` and `z`; Python's parser takes only upper case, hence `upper()`.
+    Year 1 at +01:00 or year 9999 at -01:00 parse but have no UTC form: None, or with `clamp` the
+    end of the range they fall past (for query bounds, which lie before or after every event).
     """
     try:
         parsed = datetime.fromisoformat(text.strip().upper())
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            return None
-        # Year 1 at +01:00 or year 9999 at -01:00 parse, but have no UTC form.
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return None
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        if not clamp:
+            return None
+        return (datetime.min if parsed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -143,7 +143,7 @@ def parse_filter(raw: Mapping[str, Any] | None) -> EventQuery:
         if key in TIME_KEYS:
             if not isinstance(value, str):
                 raise InvalidInput(field, "type", "must be an ISO-8601 datetime string")
-            when = _time_bound(value)
+            when = parse_iso(value, clamp=True)
             if when is None:
                 raise InvalidInput(field, "datetime", "must be an ISO-8601 datetime with a timezone")
             query = replace(query, since=when) if key == "since" else replace(query, until=when)
@@ -221,7 +221,7 @@ def parse_search(q: str) -> tuple[EventQuery, list[SearchToken]]:
                 query = replace(query, terms=(*query.terms, term.casefold()))
             continue
         if folded in TIME_KEYS:
-            when = _time_bound(text)
+            when = parse_iso(text, clamp=True)
             if when is None:
                 raise InvalidInput("q", "datetime", f"{key}: must be an ISO-8601 datetime with a timezone")
             bound = EventQuery(since=when) if folded == "since" else EventQuery(until=when)
@@ -236,21 +236,3 @@ def parse_search(q: str) -> tuple[EventQuery, list[SearchToken]]:
             raise InvalidInput("q", "enum", f"{key}: must be one of {', '.join(allowed)}")
         tokens.append(SearchToken(folded, values))
     return query, tokens
-
-
-def _time_bound(text: str) -> datetime | None:
-    """Parse a since/until; a valid time outside the UTC range bounds at the range's end.
-
-    The spec's `date-time` admits year 1 at +01:00 and year 9999 at -01:00, which have no UTC form:
-    they lie before (after) every stored event, so they clamp instead of being refused.
-    """
-    when = parse_iso(text)
-    if when is not None:
-        return when
-    try:
-        parsed = datetime.fromisoformat(text.strip().upper())
-    except ValueError:
-        return None
-    if parsed.utcoffset() is None:
-        return None
-    return (datetime.min if parsed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
